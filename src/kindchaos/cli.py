@@ -1,0 +1,69 @@
+"""The `kindchaos` command: doctor, images, clusters."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from kindchaos.errors import KindChaosError
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from kindchaos.host.doctor import run_doctor
+
+    return 0 if run_doctor(fix=args.fix) else 1
+
+
+def _images_build(args: argparse.Namespace) -> int:
+    from kindchaos.images.build import build
+
+    seconds = build()
+    print(f"images ready in {seconds:.1f}s")
+    return 0
+
+
+def _images_status(args: argparse.Namespace) -> int:
+    from kindchaos.host.docker import require_daemon
+    from kindchaos.images.build import missing
+
+    require_daemon()
+    states = missing()
+    for name, done in states:
+        print(f"{'built  ' if done else 'MISSING'} {name}")
+    return 0 if all(done for _, done in states) else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kindchaos", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    doctor = sub.add_parser("doctor", help="check the host; --fix installs and starts what is missing")
+    doctor.add_argument("--fix", action="store_true", help="repair what can be repaired")
+    doctor.set_defaults(func=_doctor)
+
+    images = sub.add_parser("images", help="build the air-gapped images, or list what is built")
+    images_sub = images.add_subparsers(dest="images_command", required=True)
+    images_sub.add_parser("build", help="build every missing image (cached by pinned inputs)").set_defaults(
+        func=_images_build
+    )
+    images_sub.add_parser("status", help="list what is built and what is missing").set_defaults(func=_images_status)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except KindChaosError as exc:
+        print(f"kindchaos: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("kindchaos: interrupted", file=sys.stderr)
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

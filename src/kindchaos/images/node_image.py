@@ -1,0 +1,142 @@
+"""Assembling the node image: filesystem first, then images pre-loaded.
+
+kind never pulls when the node image exists, and kubeadm's preflight is
+skipped, so the only puller left is kubelet: every image the cluster runs is
+imported into containerd's ``k8s.io`` namespace (not unpacked; containerd
+unpacks on first use) before the image is committed.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kindchaos import shell
+from kindchaos.errors import BuildError
+from kindchaos.images import docker_images, manifests, recipes
+from kindchaos.images.stamps import KEY_LABEL
+from kindchaos.waiting import wait_for
+
+if TYPE_CHECKING:
+    from kindchaos.images.build import BuildContext
+
+NODE_CHANGES = (
+    'ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]',
+    "ENV container=docker",
+    "STOPSIGNAL SIGRTMIN+3",
+)
+
+
+def normalized(ref: str) -> str:
+    """A reference as containerd names it (``docker.io/`` made explicit)."""
+    first = ref.split("/", 1)[0]
+    if "." in first or ":" in first or first == "localhost":
+        return ref
+    return ref if "/" in ref else f"docker.io/library/{ref}"
+
+
+def _docker_exec(container: str, *argv: str) -> str:
+    return shell.output(["docker", "exec", container, *argv])
+
+
+def assemble(
+    *,
+    ctx: BuildContext,
+    key: str,
+    rootfs_tag: str,
+    kube_dir: Path,
+    tools_dir: Path,
+    kind_module: Path,
+    preload: Sequence[str],
+) -> None:
+    refs = ctx.refs
+    staging = f"kindchaos/node-build:{key}"
+    docker_images.build_image(
+        tag=staging,
+        key=key,
+        dockerfile=recipes.node(rootfs=rootfs_tag, refs=refs, kubernetes_version=ctx.versions.kubernetes),
+        files={
+            "files": kind_module / "images/base/files",
+            **{f"kube/{b}": kube_dir / b for b in ("kubeadm", "kubelet", "kubectl")},
+            "tools/crictl": tools_dir / "crictl",
+            **{f"cni/{p}": tools_dir / "cni" / p for p in ("host-local", "loopback", "ptp", "portmap")},
+            "manifests/default-cni.yaml": manifests.cni_manifest(refs),
+            "manifests/default-storage.yaml": manifests.storage_manifest(kind_module, refs),
+        },
+        context=ctx.scratch("ctx-node"),
+    )
+    archive = ctx.scratch("preload") / "images.tar"
+    docker_images.save(preload, archive)
+    container = f"kindchaos-node-build-{key}"
+    subprocess.run(["docker", "rm", "-f", container], capture_output=True, check=False)
+    try:
+        shell.run(
+            [
+                "docker",
+                "run",
+                "-d",
+                "--pull=never",
+                "--privileged",
+                "--name",
+                container,
+                "--entrypoint",
+                "sleep",
+                "-v",
+                f"{archive}:/preload.tar:ro",
+                staging,
+                "infinity",
+            ]
+        )
+        _docker_exec(container, "sh", "-c", "nohup containerd > /var/log/containerd-build.log 2>&1 &")
+        wait_for(
+            lambda: (
+                subprocess.run(
+                    ["docker", "exec", container, "ctr", "version"], capture_output=True, check=False
+                ).returncode
+                == 0
+            ),
+            within=60,
+            expected="containerd in the build container to answer `ctr version`",
+        )
+        _docker_exec(
+            container,
+            "ctr",
+            "--namespace=k8s.io",
+            "images",
+            "import",
+            "--label=io.cri-containerd.pinned=pinned",
+            "--all-platforms",
+            "--no-unpack",
+            "--digests",
+            "/preload.tar",
+        )
+        imported = set(_docker_exec(container, "ctr", "--namespace=k8s.io", "images", "ls", "-q").split())
+        absent = [ref for ref in preload if normalized(ref) not in imported]
+        if absent:
+            raise BuildError(f"failed to pre-load {', '.join(absent)} into the node image; present: {sorted(imported)}")
+        _docker_exec(container, "pkill", "containerd")
+        wait_for(
+            lambda: (
+                subprocess.run(
+                    ["docker", "exec", container, "pgrep", "-x", "containerd"],
+                    capture_output=True,
+                    check=False,
+                ).returncode
+                == 1
+            ),
+            within=30,
+            expected="containerd in the build container to exit",
+        )
+        shell.run(["docker", "exec", container, "rm", "-f", "/var/log/containerd-build.log"])
+        changes = [*NODE_CHANGES, f"LABEL {KEY_LABEL}={key}"]
+        argv = ["docker", "commit"]
+        for change in changes:
+            argv += ["--change", change]
+        shell.run([*argv, container, refs.node])
+    finally:
+        subprocess.run(["docker", "rm", "-f", "-v", container], capture_output=True, check=False)
+        subprocess.run(["docker", "rmi", staging], capture_output=True, check=False)
+        shutil.rmtree(archive.parent, ignore_errors=True)

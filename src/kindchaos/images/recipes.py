@@ -1,0 +1,98 @@
+"""Dockerfiles for the cluster's images, one function per image family.
+
+Static Go binaries go into ``FROM scratch`` images; anything that needs a
+userspace (iptables, haproxy, a shell) starts from the Debian base rootfs.
+"""
+
+from __future__ import annotations
+
+from kindchaos.images.versions import ImageRefs
+
+IPTABLES_NAMES = (
+    "iptables",
+    "iptables-save",
+    "iptables-restore",
+    "ip6tables",
+    "ip6tables-save",
+    "ip6tables-restore",
+)
+PATH_ENV = "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+def static_binary(*, entrypoint: list[str] | None = None, cmd: list[str] | None = None) -> str:
+    """A scratch image holding static binaries in /usr/local/bin (and / for entrypoints)."""
+    lines = ["FROM scratch", "COPY bin/ /usr/local/bin/", "COPY etc/ /etc/", PATH_ENV]
+    if entrypoint:
+        lines.append(f"ENTRYPOINT {_json(entrypoint)}")
+    if cmd:
+        lines.append(f"CMD {_json(cmd)}")
+    return "\n".join(lines)
+
+
+def on_base(*, base: str, entrypoint: list[str] | None = None, run: str = "") -> str:
+    """An image on the Debian base rootfs, with the iptables wrapper in place."""
+    links = " && ".join(f"ln -sf /usr/local/sbin/iptables-wrapper /usr/local/sbin/{n}" for n in IPTABLES_NAMES)
+    lines = [
+        f"FROM {base}",
+        "COPY bin/ /usr/local/bin/",
+        "COPY iptables-wrapper /usr/local/sbin/iptables-wrapper",
+        f"RUN chmod 0755 /usr/local/sbin/iptables-wrapper && {links}" + (f" && {run}" if run else ""),
+        PATH_ENV,
+    ]
+    if entrypoint:
+        lines.append(f"ENTRYPOINT {_json(entrypoint)}")
+    return "\n".join(lines)
+
+
+def haproxy(*, base: str) -> str:
+    return "\n".join(
+        [
+            f"FROM {base}",
+            "COPY haproxy.cfg /usr/local/etc/haproxy/haproxy.cfg",
+            "STOPSIGNAL SIGUSR1",
+            PATH_ENV,
+            'ENTRYPOINT ["haproxy", "-W", "-db", "-f", "/usr/local/etc/haproxy/haproxy.cfg"]',
+        ]
+    )
+
+
+def node(*, rootfs: str, refs: ImageRefs, kubernetes_version: str) -> str:
+    """The node image's filesystem: kind's base files, binaries and unit set-up.
+
+    Mirrors what kind's base image and ``kind build node-image`` do, minus the
+    downloads: the images are pre-loaded in a later step.
+    """
+    steps = [
+        "chmod 0755 /usr/local/bin/* /kind/bin/* /kind/bin",
+        "ln -sf /usr/bin/containerd /usr/local/bin/containerd",
+        "find /lib/systemd/system/sysinit.target.wants/ -name systemd-tmpfiles-setup.service -delete",
+        "rm -f /lib/systemd/system/multi-user.target.wants/* /etc/systemd/system/*.wants/*"
+        " /lib/systemd/system/local-fs.target.wants/* /lib/systemd/system/sockets.target.wants/*udev*"
+        " /lib/systemd/system/sockets.target.wants/*initctl* /lib/systemd/system/basic.target.wants/*",
+        'echo "ReadKMsg=no" >> /etc/systemd/journald.conf',
+        'ln -sf "$(command -v systemd || echo /lib/systemd/systemd)" /sbin/init',
+        "systemctl enable kubelet.service containerd.service undo-mount-hacks.service",
+        "systemctl mask systemd-binfmt.service",
+        "mkdir -p /etc/kubernetes/manifests /opt/cni/bin /etc/cni/net.d",
+        "ctr oci spec"
+        ' | jq \'.hooks.createContainer[.hooks.createContainer | length] |= . + {"path": "/kind/bin/mount-product-files.sh"}\''
+        " | jq 'del(.process.rlimits)' > /etc/containerd/cri-base.json",
+        f"sed -i 's#sandbox_image = .*#sandbox_image = \"{refs.pause}\"#' /etc/containerd/config.toml",
+        f"echo {kubernetes_version} > /kind/version",
+        "kubeadm version -o short && kubelet --version && containerd --version && crictl --version",
+    ]
+    return "\n".join(
+        [
+            f"FROM {rootfs}",
+            "COPY files/ /",
+            "COPY kube/ /usr/bin/",
+            "COPY tools/ /usr/local/bin/",
+            "COPY cni/ /opt/cni/bin/",
+            "COPY manifests/ /kind/manifests/",
+            "RUN " + " \\\n && ".join(steps),
+        ]
+    )
+
+
+def _json(items: list[str]) -> str:
+    return "[" + ", ".join(f'"{item}"' for item in items) + "]"

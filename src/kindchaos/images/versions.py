@@ -1,0 +1,88 @@
+"""Pinned versions: the inputs of every build step and the tags kind expects.
+
+Kubernetes v1.34.x is the newest minor whose kubelet starts on cgroup v1
+without an override; kind v0.31.0 is the newest release with an haproxy load
+balancer. etcd, CoreDNS and pause follow ``kubeadm config images list``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Versions:
+    kubernetes: str = "v1.34.12"
+    kubernetes_commit: str = "26c89157669bdc7e3657302bc1abde758507095b"
+    kind: str = "v0.31.0"
+    etcd: str = "v3.6.5"
+    coredns: str = "v1.12.1"
+    pause: str = "3.10.1"
+    crictl: str = "v1.34.0"
+    cni_plugins: str = "v1.8.0"
+    local_path_provisioner: str = "v0.0.30"
+    debian_suite: str = "bookworm"
+    debian_mirror: str = "http://deb.debian.org/debian"
+    # Tags kind v0.31.0 writes into its manifests and load balancer.
+    kind_image_tag: str = "v20251212-v0.29.0-alpha-105-g20ccfc88"
+    kind_helper_tag: str = "v20251211-v0.29.0-alpha-100-g82a92c5d"
+
+    @property
+    def staging(self) -> str:
+        """The published k8s.io/* staging modules' version for this release."""
+        return "v0." + self.kubernetes.removeprefix("v1.")
+
+    @property
+    def minor(self) -> str:
+        return ".".join(self.kubernetes.removeprefix("v").split(".")[:2])
+
+
+@dataclass(frozen=True)
+class ImageRefs:
+    """Every image reference, exactly as kubeadm and kind write it."""
+
+    versions: Versions
+
+    @property
+    def node(self) -> str:
+        return f"kindchaos/node:{self.versions.kubernetes}"
+
+    def control_plane(self, component: str) -> str:
+        return f"registry.k8s.io/{component}:{self.versions.kubernetes}"
+
+    @property
+    def etcd(self) -> str:
+        return f"registry.k8s.io/etcd:{self.versions.etcd.removeprefix('v')}-0"
+
+    @property
+    def coredns(self) -> str:
+        return f"registry.k8s.io/coredns/coredns:{self.versions.coredns}"
+
+    @property
+    def pause(self) -> str:
+        return f"registry.k8s.io/pause:{self.versions.pause}"
+
+    @property
+    def netd(self) -> str:
+        return "docker.io/kindchaos/netd:v1"
+
+    @property
+    def local_path_provisioner(self) -> str:
+        return f"docker.io/kindest/local-path-provisioner:{self.versions.kind_image_tag}"
+
+    @property
+    def local_path_helper(self) -> str:
+        return f"docker.io/kindest/local-path-helper:{self.versions.kind_helper_tag}"
+
+    @property
+    def haproxy(self) -> str:
+        return f"docker.io/kindest/haproxy:{self.versions.kind_helper_tag}"
+
+    @property
+    def workload(self) -> str:
+        return "docker.io/kindchaos/workload:v1"
+
+
+DEFAULT_VERSIONS = Versions()
+DEFAULT_REFS = ImageRefs(DEFAULT_VERSIONS)
+CONTROL_PLANE_COMPONENTS = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy")

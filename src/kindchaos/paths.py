@@ -1,0 +1,24 @@
+"""Where the project keeps builds and state outside the work tree.
+
+Builds are cached per user, not per checkout, so a fresh clone (as CI makes)
+reuses what an earlier run built.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def cache_root() -> Path:
+    """``$KINDCHAOS_CACHE``, else ``$XDG_CACHE_HOME/kindchaos``, else ``~/.cache/kindchaos``."""
+    explicit = os.environ.get("KINDCHAOS_CACHE")
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "kindchaos"
+
+
+def bin_dir() -> Path:
+    """Host binaries the build produces (kind, kubectl, etcdctl)."""
+    return cache_root() / "bin"
