@@ -34,6 +34,40 @@ def _images_status(args: argparse.Namespace) -> int:
     return 0 if all(done for _, done in states) else 1
 
 
+def _clusters_create(args: argparse.Namespace) -> int:
+    from kindchaos.cluster.lifecycle import create_or_reuse
+    from kindchaos.cluster.readiness import wait_ready
+    from kindchaos.cluster.topology import topology_named
+
+    topology = topology_named(args.topology)
+    cluster = create_or_reuse(topology, name=args.name, image=args.image)
+    waited = wait_ready(cluster)
+    made = "reused" if cluster.created_seconds is None else f"created in {cluster.created_seconds:.1f}s"
+    print(f"cluster {cluster.name!r} ({topology.name}) {made}; ready after {waited.seconds:.1f}s more")
+    print(f"kubeconfig: {cluster.kubeconfig}")
+    return 0
+
+
+def _clusters_delete(args: argparse.Namespace) -> int:
+    from kindchaos.cluster.lifecycle import delete_cluster, tool_paths
+    from kindchaos.cluster.topology import topology_named
+
+    name = args.name or topology_named(args.topology).default_cluster_name()
+    kind_path, _ = tool_paths()
+    delete_cluster(name, kind_path=kind_path)
+    print(f"deleted cluster {name!r}")
+    return 0
+
+
+def _clusters_list(args: argparse.Namespace) -> int:
+    from kindchaos.cluster.lifecycle import existing_clusters, tool_paths
+
+    kind_path, _ = tool_paths()
+    for name in existing_clusters(kind_path):
+        print(name)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kindchaos", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -48,6 +82,17 @@ def build_parser() -> argparse.ArgumentParser:
         func=_images_build
     )
     images_sub.add_parser("status", help="list what is built and what is missing").set_defaults(func=_images_status)
+
+    clusters = sub.add_parser("clusters", help="create, delete or list kind clusters of a topology")
+    clusters_sub = clusters.add_subparsers(dest="clusters_command", required=True)
+    for verb, func in (("create", _clusters_create), ("delete", _clusters_delete)):
+        cmd = clusters_sub.add_parser(verb, help=f"{verb} a cluster")
+        cmd.add_argument("topology", help="single or ha")
+        cmd.add_argument("--name", default=None, help="cluster name (default kindchaos-<topology>)")
+        if verb == "create":
+            cmd.add_argument("--image", default=None, help="node image (default the locally built one)")
+        cmd.set_defaults(func=func)
+    clusters_sub.add_parser("list", help="list kind clusters").set_defaults(func=_clusters_list)
     return parser
 
 

@@ -1,7 +1,7 @@
 """Waiting on a condition with a deadline, built on tenacity.
 
 The foundation under ``kindchaos.expect``: a check is a callable that raises
-``AssertionError`` (or returns a falsy value) while the condition does not
+``AssertionError`` (or returns ``False``) while the condition does not
 hold. On timeout the last failure is re-raised with what was expected, what
 was last seen and for how long, instead of tenacity's ``RetryError``.
 """
@@ -40,7 +40,7 @@ class Waited:
 
 def _run_check(check: Callable[[], T]) -> T:
     value = check()
-    if value is False or value is None:
+    if value is False:
         raise AssertionError(f"{getattr(check, '__name__', 'check')} returned {value!r}")
     return value
 

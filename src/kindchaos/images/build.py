@@ -338,7 +338,7 @@ def build(*, ctx: BuildContext | None = None, status: Status | None = None) -> f
         try:
             with status.step(f"building {step.name}"):
                 step.run()
-        except (shell.CommandFailed, OSError, ValueError) as exc:
+        except (shell.CommandFailed, OSError, ValueError, AssertionError) as exc:
             raise BuildError(
                 f"failed to build {step.name}: {exc}", hint=f"see the logs in {ctx.logs}, then rerun"
             ) from exc

@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from collections.abc import Sequence
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,11 +24,9 @@ from kindchaos.waiting import wait_for
 if TYPE_CHECKING:
     from kindchaos.images.build import BuildContext
 
-NODE_CHANGES = (
-    'ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]',
-    "ENV container=docker",
-    "STOPSIGNAL SIGRTMIN+3",
-)
+# The build container ran `sleep`; the committed image gets kind's entrypoint back.
+# (ENV and STOPSIGNAL come from the recipe: docker 20.10's commit cannot set STOPSIGNAL.)
+NODE_CHANGES = ('ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]',)
 
 
 def normalized(ref: str) -> str:
@@ -60,6 +59,7 @@ def assemble(
         dockerfile=recipes.node(rootfs=rootfs_tag, refs=refs, kubernetes_version=ctx.versions.kubernetes),
         files={
             "files": kind_module / "images/base/files",
+            "overlay": Path(str(resources.files("kindchaos.images").joinpath("files/node"))),
             **{f"kube/{b}": kube_dir / b for b in ("kubeadm", "kubelet", "kubectl")},
             "tools/crictl": tools_dir / "crictl",
             **{f"cni/{p}": tools_dir / "cni" / p for p in ("host-local", "loopback", "ptp", "portmap")},
@@ -91,13 +91,13 @@ def assemble(
             ]
         )
         _docker_exec(container, "sh", "-c", "nohup containerd > /var/log/containerd-build.log 2>&1 &")
+
+        def containerd_answers() -> None:
+            _docker_exec(container, "ctr", "version")
+
         wait_for(
-            lambda: (
-                subprocess.run(
-                    ["docker", "exec", container, "ctr", "version"], capture_output=True, check=False
-                ).returncode
-                == 0
-            ),
+            containerd_answers,
+            retry_on=(shell.CommandFailed,),
             within=60,
             expected="containerd in the build container to answer `ctr version`",
         )
@@ -118,18 +118,13 @@ def assemble(
         if absent:
             raise BuildError(f"failed to pre-load {', '.join(absent)} into the node image; present: {sorted(imported)}")
         _docker_exec(container, "pkill", "containerd")
-        wait_for(
-            lambda: (
-                subprocess.run(
-                    ["docker", "exec", container, "pgrep", "-x", "containerd"],
-                    capture_output=True,
-                    check=False,
-                ).returncode
-                == 1
-            ),
-            within=30,
-            expected="containerd in the build container to exit",
-        )
+
+        def containerd_exited() -> None:
+            # sleep is PID 1 and reaps nothing: a zombie containerd has exited.
+            states = _docker_exec(container, "sh", "-c", "ps -C containerd -o stat= || true").split()
+            assert all(state.startswith("Z") for state in states), f"containerd process states: {states}"
+
+        wait_for(containerd_exited, within=30, expected="containerd in the build container to exit")
         shell.run(["docker", "exec", container, "rm", "-f", "/var/log/containerd-build.log"])
         changes = [*NODE_CHANGES, f"LABEL {KEY_LABEL}={key}"]
         argv = ["docker", "commit"]

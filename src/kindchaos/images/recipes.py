@@ -64,6 +64,7 @@ def node(*, rootfs: str, refs: ImageRefs, kubernetes_version: str) -> str:
     """
     steps = [
         "chmod 0755 /usr/local/bin/* /kind/bin/* /kind/bin",
+        "chmod 0644 /etc/systemd/system/containerd.service.d/*",
         "ln -sf /usr/bin/containerd /usr/local/bin/containerd",
         "find /lib/systemd/system/sysinit.target.wants/ -name systemd-tmpfiles-setup.service -delete",
         "rm -f /lib/systemd/system/multi-user.target.wants/* /etc/systemd/system/*.wants/*"
@@ -75,7 +76,8 @@ def node(*, rootfs: str, refs: ImageRefs, kubernetes_version: str) -> str:
         "systemctl mask systemd-binfmt.service",
         "mkdir -p /etc/kubernetes/manifests /opt/cni/bin /etc/cni/net.d",
         "ctr oci spec"
-        ' | jq \'.hooks.createContainer[.hooks.createContainer | length] |= . + {"path": "/kind/bin/mount-product-files.sh"}\''
+        " | jq '.hooks.createContainer[.hooks.createContainer | length]"
+        ' |= . + {"path": "/kind/bin/mount-product-files.sh"}\''
         " | jq 'del(.process.rlimits)' > /etc/containerd/cri-base.json",
         f"sed -i 's#sandbox_image = .*#sandbox_image = \"{refs.pause}\"#' /etc/containerd/config.toml",
         f"echo {kubernetes_version} > /kind/version",
@@ -85,11 +87,15 @@ def node(*, rootfs: str, refs: ImageRefs, kubernetes_version: str) -> str:
         [
             f"FROM {rootfs}",
             "COPY files/ /",
+            "COPY overlay/ /",
             "COPY kube/ /usr/bin/",
             "COPY tools/ /usr/local/bin/",
             "COPY cni/ /opt/cni/bin/",
             "COPY manifests/ /kind/manifests/",
             "RUN " + " \\\n && ".join(steps),
+            # systemd checks $container; it exits on SIGRTMIN+3 (SIGTERM makes it re-execute).
+            "ENV container=docker",
+            "STOPSIGNAL SIGRTMIN+3",
         ]
     )
 

@@ -1,0 +1,1 @@
+"""Clusters: topologies as data, kind configs, create/reuse/delete, readiness."""

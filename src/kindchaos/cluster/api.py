@@ -1,0 +1,26 @@
+"""Small kubectl-like helpers over the official Kubernetes client."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from kubernetes import client, config
+
+
+def api_client(kubeconfig: Path) -> Any:
+    return config.new_client_from_config(config_file=str(kubeconfig))
+
+
+def core(kubeconfig: Path) -> Any:
+    return client.CoreV1Api(api_client(kubeconfig))
+
+
+def node_ready(node: Any) -> bool:
+    return any(c.type == "Ready" and c.status == "True" for c in node.status.conditions or [])
+
+
+def pod_ready(pod: Any) -> bool:
+    if pod.status.phase != "Running":
+        return False
+    return all(cs.ready for cs in pod.status.container_statuses or [])

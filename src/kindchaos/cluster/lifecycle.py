@@ -1,0 +1,157 @@
+"""Create, reuse and delete kind clusters through ``pytest_kind.KindCluster``.
+
+This is the only module that imports pytest-kind-ng (GPL-3.0-or-later). It is
+given the locally built kind and kubectl, so it never downloads anything.
+Every create is checked first (Docker up, node image present, name free) and
+undone when it fails or is interrupted, so no half-made cluster is left.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from pytest_kind import KindCluster
+
+from kindchaos import shell
+from kindchaos.cluster.topology import Topology
+from kindchaos.errors import ClusterError
+from kindchaos.host import docker
+from kindchaos.images.docker_images import image_exists
+from kindchaos.images.versions import DEFAULT_REFS
+from kindchaos.paths import bin_dir
+
+KIND_LABEL = "io.x-k8s.kind.cluster"
+
+
+@dataclass
+class Cluster:
+    """A running kind cluster and how to reach it."""
+
+    name: str
+    topology: Topology
+    image: str
+    kubeconfig: Path
+    kind: KindCluster
+    created_seconds: float | None  # None when an existing cluster was reused
+
+    @property
+    def nodes(self) -> list[str]:
+        return self.topology.node_names(self.name)
+
+    @property
+    def control_planes(self) -> list[str]:
+        return [n for n in self.nodes if "-control-plane" in n]
+
+    @property
+    def workers(self) -> list[str]:
+        return [n for n in self.nodes if "-worker" in n]
+
+    def kubectl(self, *args: str, timeout: float = 120) -> str:
+        return shell.output([str(self.kind.kubectl_path), "--kubeconfig", str(self.kubeconfig), *args], timeout=timeout)
+
+    def node_exec(self, node: str, *argv: str, timeout: float = 120) -> str:
+        """Run a command inside a node container (as kind's nodes are containers)."""
+        return shell.output(["docker", "exec", node, *argv], timeout=timeout)
+
+    def delete(self) -> None:
+        delete_cluster(self.name, kind_path=self.kind.kind_path)
+
+
+def tool_paths() -> tuple[Path, Path]:
+    """The kind and kubectl the image build produced."""
+    kind, kubectl = bin_dir() / "kind", bin_dir() / "kubectl"
+    for path in (kind, kubectl):
+        if not path.exists():
+            raise ClusterError(f"{path} is missing", hint="run `kindchaos images build`")
+    return kind, kubectl
+
+
+def existing_clusters(kind_path: Path) -> list[str]:
+    return shell.output([str(kind_path), "get", "clusters"]).split()
+
+
+def _containers(filter_arg: str) -> list[dict[str, str]]:
+    out = shell.output(["docker", "ps", "-a", "--filter", filter_arg, "--format", "{{json .}}"])
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def check_name_free_or_ours(name: str, topology: Topology, image: str, kind_path: Path) -> bool:
+    """True when a matching cluster exists (reuse); raise when the name is taken by something else."""
+    expected = set(topology.node_names(name))
+    if topology.control_planes > 1:
+        expected.add(f"{name}-external-load-balancer")
+    for container in _containers(f"name={name}-"):
+        if container["Names"] in expected and f"{KIND_LABEL}={name}" not in container.get("Labels", ""):
+            raise ClusterError(
+                f"cluster name {name!r} is taken: container {container['Names']!r} is not a kind node",
+                hint="pass another --cluster-name or remove that container",
+            )
+    if name not in existing_clusters(kind_path):
+        return False
+    nodes = {c["Names"]: c for c in _containers(f"label={KIND_LABEL}={name}")}
+    wrong_image = sorted(n for n, c in nodes.items() if n in expected and c["Image"] != image)
+    if set(nodes) != expected or wrong_image:
+        raise ClusterError(
+            f"cluster name {name!r} is taken by a kind cluster that is not a {topology.name!r} cluster "
+            f"from {image} (nodes: {sorted(nodes)})",
+            hint=f"pass another --cluster-name or run `kind delete cluster --name {name}`",
+        )
+    stopped = sorted(n for n, c in nodes.items() if c["State"] != "running")
+    if stopped:
+        shell.run(["docker", "start", *stopped])
+    return True
+
+
+def delete_cluster(name: str, *, kind_path: Path) -> None:
+    subprocess.run([str(kind_path), "delete", "cluster", "--name", name], capture_output=True, check=False)
+
+
+def create_or_reuse(
+    topology: Topology,
+    *,
+    name: str | None = None,
+    image: str | None = None,
+    workdir: Path = Path(".pytest-kind"),
+) -> Cluster:
+    """Return a running cluster of ``topology``, creating it if needed."""
+    name = name or topology.default_cluster_name()
+    image = image or DEFAULT_REFS.node
+    docker.require_daemon()
+    kind_path, kubectl_path = tool_paths()
+    if not image_exists(image):
+        raise ClusterError(f"node image {image} is missing", hint="run `kindchaos images build`")
+    if topology.control_planes > 1 and not image_exists(DEFAULT_REFS.haproxy):
+        raise ClusterError(
+            f"load balancer image {DEFAULT_REFS.haproxy} is missing", hint="run `kindchaos images build`"
+        )
+    reuse = check_name_free_or_ours(name, topology, image, kind_path)
+    cluster_dir = workdir / name
+    cluster_dir.mkdir(parents=True, exist_ok=True)
+    kubeconfig = (cluster_dir / "kubeconfig").resolve()
+    config_path = cluster_dir / "kind-config.yaml"
+    config_path.write_text(topology.kind_config_yaml(image=image))
+    kind = KindCluster(name, kubeconfig, image=image, kind_path=kind_path, kubectl_path=kubectl_path)
+    started = time.monotonic()
+    try:
+        kind.create(config_file=config_path)
+        # KindCluster touches the kubeconfig before creating; for a reused cluster it may be empty.
+        kubeconfig.write_text(shell.output([str(kind_path), "get", "kubeconfig", "--name", name]) + "\n")
+        kubeconfig.chmod(0o600)
+    except BaseException as exc:
+        if not reuse:
+            delete_cluster(name, kind_path=kind_path)
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        raise ClusterError(f"failed to create cluster {name!r}: {exc}", hint="see kind's output above") from exc
+    return Cluster(
+        name=name,
+        topology=topology,
+        image=image,
+        kubeconfig=kubeconfig,
+        kind=kind,
+        created_seconds=None if reuse else time.monotonic() - started,
+    )

@@ -1,0 +1,45 @@
+"""Is the cluster usable: every node Ready and every kube-system pod Running and ready."""
+
+from __future__ import annotations
+
+import urllib3
+from kubernetes.client.exceptions import ApiException
+
+from kindchaos.cluster.api import core, node_ready, pod_ready
+from kindchaos.cluster.lifecycle import Cluster
+from kindchaos.waiting import Waited, wait_for
+
+API_ERRORS = (AssertionError, ApiException, urllib3.exceptions.HTTPError, OSError)
+PULL_REASONS = ("Pulling", "ErrImagePull", "ImagePullBackOff", "Failed")
+
+
+def check_nodes_ready(cluster: Cluster) -> None:
+    nodes = core(cluster.kubeconfig).list_node().items
+    ready = sorted(n.metadata.name for n in nodes if node_ready(n))
+    assert ready == sorted(cluster.nodes), f"Ready nodes {ready}, want {sorted(cluster.nodes)}"
+
+
+def check_system_pods_running(cluster: Cluster) -> None:
+    pods = core(cluster.kubeconfig).list_namespaced_pod("kube-system").items
+    not_ready = sorted(f"{p.metadata.name}={p.status.phase}" for p in pods if not pod_ready(p))
+    assert pods and not not_ready, f"kube-system pods not ready: {not_ready or 'none listed'}"
+
+
+def pull_events(cluster: Cluster) -> list[str]:
+    """Events that show kubelet trying to pull an image (there must be none)."""
+    events = core(cluster.kubeconfig).list_event_for_all_namespaces().items
+    return [
+        f"{e.involved_object.namespace}/{e.involved_object.name}: {e.reason}: {e.message}"
+        for e in events
+        if e.reason in PULL_REASONS and "image" in (e.message or "").lower()
+    ]
+
+
+def wait_ready(cluster: Cluster, *, within: float = 240) -> Waited:
+    """Wait until nodes are Ready and kube-system is running."""
+
+    def ready() -> None:
+        check_nodes_ready(cluster)
+        check_system_pods_running(cluster)
+
+    return wait_for(ready, within=within, interval=2, retry_on=API_ERRORS, expected=f"cluster {cluster.name!r} ready")
