@@ -116,12 +116,18 @@ def create_or_reuse(
     name: str | None = None,
     image: str | None = None,
     workdir: Path = Path(".pytest-kind"),
+    kind_bin: Path | None = None,
+    kubectl_bin: Path | None = None,
 ) -> Cluster:
     """Return a running cluster of ``topology``, creating it if needed."""
     name = name or topology.default_cluster_name()
     image = image or DEFAULT_REFS.node
     docker.require_daemon()
-    kind_path, kubectl_path = tool_paths()
+    if kind_bin and kubectl_bin:
+        kind_path, kubectl_path = kind_bin, kubectl_bin
+    else:
+        built_kind, built_kubectl = tool_paths()
+        kind_path, kubectl_path = kind_bin or built_kind, kubectl_bin or built_kubectl
     if not image_exists(image):
         raise ClusterError(f"node image {image} is missing", hint="run `kindchaos images build`")
     if topology.control_planes > 1 and not image_exists(DEFAULT_REFS.haproxy):

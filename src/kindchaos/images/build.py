@@ -270,7 +270,7 @@ def steps(ctx: BuildContext) -> list[Step]:
             tag=refs.haproxy,
             key=haproxy_key,
             dockerfile=haproxy_recipe,
-            files={"haproxy.cfg": files / "haproxy.cfg"},
+            files={"haproxy.cfg": files / "haproxy.cfg", "haproxy-limits.cfg": files / "haproxy-limits.cfg"},
             context=ctx.scratch("ctx-haproxy"),
         )
 

@@ -49,9 +49,11 @@ def haproxy(*, base: str) -> str:
         [
             f"FROM {base}",
             "COPY haproxy.cfg /usr/local/etc/haproxy/haproxy.cfg",
+            "COPY haproxy-limits.cfg /usr/local/etc/kindchaos/haproxy-limits.cfg",
             "STOPSIGNAL SIGUSR1",
             PATH_ENV,
-            'ENTRYPOINT ["haproxy", "-W", "-db", "-f", "/usr/local/etc/haproxy/haproxy.cfg"]',
+            'ENTRYPOINT ["haproxy", "-W", "-db", "-f", "/usr/local/etc/haproxy/haproxy.cfg",'
+            ' "-f", "/usr/local/etc/kindchaos/haproxy-limits.cfg"]',
         ]
     )
 

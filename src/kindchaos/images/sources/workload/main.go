@@ -37,10 +37,14 @@ func serve() error {
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = io.WriteString(w, "ok\n")
 	})
+	pod := os.Getenv("POD_NAME")
+	if pod == "" {
+		pod, _ = os.Hostname() // a pod's hostname is its name
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(answer{
-			Pod:       os.Getenv("POD_NAME"),
+			Pod:       pod,
 			Node:      os.Getenv("NODE_NAME"),
 			PodIP:     os.Getenv("POD_IP"),
 			Namespace: os.Getenv("POD_NAMESPACE"),
