@@ -34,7 +34,7 @@ def normalized(ref: str) -> str:
     first = ref.split("/", 1)[0]
     if "." in first or ":" in first or first == "localhost":
         return ref
-    return ref if "/" in ref else f"docker.io/library/{ref}"
+    return f"docker.io/{ref}" if "/" in ref else f"docker.io/library/{ref}"
 
 
 def _docker_exec(container: str, *argv: str) -> str:

@@ -1,0 +1,105 @@
+"""The scenarios' workload: a Deployment of the workload image behind a Service, and a client pod.
+
+The workload answers GET / with the answering pod's and node's names, so a
+caller can tell which endpoint served each request.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import yaml
+
+from kindchaos.cluster.lifecycle import Cluster
+from kindchaos.images.versions import DEFAULT_REFS
+
+_DOWNWARD_ENV = [
+    {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+    {"name": "NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}},
+    {"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}},
+    {"name": "POD_NAMESPACE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}},
+]
+
+
+def _container(name: str) -> dict[str, object]:
+    return {
+        "name": name,
+        "image": DEFAULT_REFS.workload,
+        "imagePullPolicy": "Never",
+        "env": _DOWNWARD_ENV,
+        "ports": [{"containerPort": 8080}],
+        "readinessProbe": {"httpGet": {"path": "/healthz", "port": 8080}, "periodSeconds": 1},
+    }
+
+
+def web_manifests(*, name: str, namespace: str, replicas: int) -> list[dict[str, object]]:
+    labels = {"app": name}
+    return [
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": name, "namespace": namespace, "labels": labels},
+            "spec": {
+                "replicas": replicas,
+                "selector": {"matchLabels": labels},
+                "template": {"metadata": {"labels": labels}, "spec": {"containers": [_container("web")]}},
+            },
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": name, "namespace": namespace},
+            "spec": {"selector": labels, "ports": [{"port": 80, "targetPort": 8080}]},
+        },
+    ]
+
+
+def client_manifest(*, name: str, namespace: str) -> dict[str, object]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": namespace, "labels": {"app": name}},
+        "spec": {"containers": [_container("client")], "terminationGracePeriodSeconds": 1},
+    }
+
+
+@dataclass(frozen=True)
+class Workload:
+    """A web Deployment behind a Service, and a client pod to call it from inside the cluster."""
+
+    cluster: Cluster
+    namespace: str
+    name: str = "web"
+    client: str = "client"
+
+    def apply(self, *, replicas: int = 2) -> None:
+        docs = [
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": self.namespace}},
+            *web_manifests(name=self.name, namespace=self.namespace, replicas=replicas),
+            client_manifest(name=self.client, namespace=self.namespace),
+        ]
+        self.cluster.kubectl("apply", "-f", "-", input_text=yaml.safe_dump_all(docs))
+
+    def wait_ready(self, *, timeout: int = 120) -> None:
+        for selector in (f"app={self.name}", f"app={self.client}"):
+            self.cluster.kubectl(
+                "wait", "-n", self.namespace, "--for=condition=Ready", "pod", "-l", selector, f"--timeout={timeout}s"
+            )
+
+    def exec_client(self, *argv: str) -> str:
+        return self.cluster.kubectl("exec", "-n", self.namespace, self.client, "--", "/usr/local/bin/workload", *argv)
+
+    def resolve(self, name: str) -> list[str]:
+        return self.exec_client("resolve", name).split()
+
+    def get(self, url: str | None = None) -> dict[str, object]:
+        target = url or f"http://{self.name}.{self.namespace}.svc/"
+        answer: dict[str, object] = json.loads(self.exec_client("get", target))
+        return answer
+
+    def service_ip(self) -> str:
+        return self.cluster.kubectl("get", "svc", "-n", self.namespace, self.name, "-o", "jsonpath={.spec.clusterIP}")
+
+    def delete(self) -> None:
+        self.cluster.kubectl("delete", "namespace", self.namespace, "--wait=false", "--ignore-not-found")

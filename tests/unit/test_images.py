@@ -1,0 +1,57 @@
+from kindchaos.images import gobuild, manifests, node_image
+from kindchaos.images.stamps import key_of
+from kindchaos.images.versions import DEFAULT_REFS, Versions
+
+
+def test_relative_replaces_are_repointed_and_forbidden_ones_dropped() -> None:
+    go_mod = {
+        "Replace": [
+            {"Old": {"Path": "go.etcd.io/etcd/api/v3"}, "New": {"Path": "../api"}},
+            {"Old": {"Path": "go.etcd.io/etcd"}, "New": {"Path": "./FORBIDDEN_DEPENDENCY"}},
+            {"Old": {"Path": "example.com/x"}, "New": {"Path": "example.com/y", "Version": "v1.0.0"}},
+        ]
+    }
+    replaces = gobuild.relative_replaces(go_mod)
+    assert gobuild.repoint_replace_args(replaces, "v3.6.5") == [
+        "-replace=go.etcd.io/etcd/api/v3=go.etcd.io/etcd/api/v3@v3.6.5",
+        "-dropreplace=go.etcd.io/etcd",
+    ]
+
+
+def test_kubernetes_ldflags_set_both_version_packages() -> None:
+    flags = gobuild.kubernetes_ldflags(version="v1.34.12", commit="abc")
+    for package in ("k8s.io/component-base/version", "k8s.io/client-go/pkg/version"):
+        assert f"-X {package}.gitVersion=v1.34.12" in flags
+        assert f"-X {package}.gitMinor=34" in flags
+        assert f"-X {package}.gitCommit=abc" in flags
+
+
+def test_image_refs_match_kubeadm_and_kind() -> None:
+    assert DEFAULT_REFS.etcd == "registry.k8s.io/etcd:3.6.5-0"
+    assert DEFAULT_REFS.pause == "registry.k8s.io/pause:3.10.1"
+    assert DEFAULT_REFS.coredns == "registry.k8s.io/coredns/coredns:v1.12.1"
+    assert DEFAULT_REFS.haproxy == "docker.io/kindest/haproxy:v20251211-v0.29.0-alpha-100-g82a92c5d"
+    assert Versions().staging == "v0.34.12"
+
+
+def test_containerd_names_docker_hub_images_in_full() -> None:
+    assert node_image.normalized("kindest/haproxy:v1") == "docker.io/kindest/haproxy:v1"
+    assert node_image.normalized("registry.k8s.io/pause:3.10.1") == "registry.k8s.io/pause:3.10.1"
+    assert node_image.normalized("docker.io/kindchaos/netd:v1") == "docker.io/kindchaos/netd:v1"
+
+
+def test_keys_change_with_any_input() -> None:
+    assert key_of("a", 1) == key_of("a", 1)
+    assert key_of("a", 1) != key_of("a", 2)
+
+
+def test_go_raw_string_constant_with_spliced_constants() -> None:
+    source = 'const image = "x"\nconst manifest = `\nimage: ` + image + `\nend\n`\n'
+    assert manifests.go_string_constant(source, "manifest", {"image": "img:v1"}) == "\nimage: img:v1\nend\n"
+
+
+def test_cni_manifest_names_the_netd_image_and_kind_template_markers() -> None:
+    text = manifests.cni_manifest(DEFAULT_REFS)
+    assert "image: docker.io/kindchaos/netd:v1" in text
+    assert "would you kindly template this file" in text
+    assert "{{ .PodSubnet }}" in text
