@@ -93,7 +93,8 @@ def check_name_free_or_ours(name: str, topology: Topology, image: str, kind_path
     if name not in existing_clusters(kind_path):
         return False
     nodes = {c["Names"]: c for c in _containers(f"label={KIND_LABEL}={name}")}
-    wrong_image = sorted(n for n, c in nodes.items() if n in expected and c["Image"] != image)
+    node_names = set(topology.node_names(name))
+    wrong_image = sorted(n for n, c in nodes.items() if n in node_names and c["Image"] != image)
     if set(nodes) != expected or wrong_image:
         raise ClusterError(
             f"cluster name {name!r} is taken by a kind cluster that is not a {topology.name!r} cluster "
@@ -104,6 +105,11 @@ def check_name_free_or_ours(name: str, topology: Topology, image: str, kind_path
     if stopped:
         shell.run(["docker", "start", *stopped])
     return True
+
+
+def _write_kubeconfig(name: str, kind_path: Path, kubeconfig: Path) -> None:
+    kubeconfig.write_text(shell.output([str(kind_path), "get", "kubeconfig", "--name", name]) + "\n")
+    kubeconfig.chmod(0o600)
 
 
 def delete_cluster(name: str, *, kind_path: Path) -> None:
@@ -143,10 +149,10 @@ def create_or_reuse(
     kind = KindCluster(name, kubeconfig, image=image, kind_path=kind_path, kubectl_path=kubectl_path)
     started = time.monotonic()
     try:
+        if reuse:  # KindCluster reads the kubeconfig file of a cluster it finds; write it first.
+            _write_kubeconfig(name, kind_path, kubeconfig)
         kind.create(config_file=config_path)
-        # KindCluster touches the kubeconfig before creating; for a reused cluster it may be empty.
-        kubeconfig.write_text(shell.output([str(kind_path), "get", "kubeconfig", "--name", name]) + "\n")
-        kubeconfig.chmod(0o600)
+        _write_kubeconfig(name, kind_path, kubeconfig)
     except BaseException as exc:
         if not reuse:
             delete_cluster(name, kind_path=kind_path)
