@@ -103,7 +103,9 @@ def _interrupt_on_sigterm(signum: int, frame: object) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     # SIGTERM unwinds like Ctrl-C, so a create in progress is deleted, not left half-made.
+    # Ctrl-C is honoured even when started from a shell that ignores SIGINT in background jobs.
     signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

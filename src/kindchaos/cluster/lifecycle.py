@@ -23,6 +23,7 @@ from kindchaos.host import docker
 from kindchaos.images.docker_images import image_exists
 from kindchaos.images.versions import DEFAULT_REFS
 from kindchaos.paths import bin_dir
+from kindchaos.waiting import wait_for
 
 KIND_LABEL = "io.x-k8s.kind.cluster"
 
@@ -107,6 +108,25 @@ def check_name_free_or_ours(name: str, topology: Topology, image: str, kind_path
     return True
 
 
+def remove_half_made(name: str, *, kind_path: Path, within: float = 120) -> None:
+    """Delete a cluster whose create failed or was interrupted, and wait until nothing of it is left.
+
+    Killing kind leaves its in-flight ``docker run`` commands running; they can
+    start node containers after a first delete. Delete until no such command
+    is alive and no container of the cluster remains.
+    """
+
+    def gone() -> None:
+        delete_cluster(name, kind_path=kind_path)
+        runners = subprocess.run(
+            ["pgrep", "-f", f"docker run .*{KIND_LABEL}={name}( |$)"], capture_output=True, text=True, check=False
+        ).stdout.split()
+        left = [c["Names"] for c in _containers(f"label={KIND_LABEL}={name}")]
+        assert not runners and not left, f"docker run still running: {runners}; containers left: {left}"
+
+    wait_for(gone, within=within, interval=2, expected=f"every container of cluster {name!r} removed")
+
+
 def _write_kubeconfig(name: str, kind_path: Path, kubeconfig: Path) -> None:
     kubeconfig.write_text(shell.output([str(kind_path), "get", "kubeconfig", "--name", name]) + "\n")
     kubeconfig.chmod(0o600)
@@ -155,7 +175,7 @@ def create_or_reuse(
         _write_kubeconfig(name, kind_path, kubeconfig)
     except BaseException as exc:
         if not reuse:
-            delete_cluster(name, kind_path=kind_path)
+            remove_half_made(name, kind_path=kind_path)
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
         raise ClusterError(f"failed to create cluster {name!r}: {exc}", hint="see kind's output above") from exc
