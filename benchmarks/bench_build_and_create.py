@@ -10,13 +10,40 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import subprocess
 import time
 
 from kindchaos.cluster.lifecycle import create_or_reuse, delete_cluster, tool_paths
 from kindchaos.cluster.readiness import wait_ready
 from kindchaos.cluster.topology import topology_named
 from kindchaos.images.build import BuildContext, build
+from kindchaos.images.versions import CONTROL_PLANE_COMPONENTS
+from kindchaos.paths import bin_dir
 from kindchaos.progress import Status
+
+
+def make_cold() -> None:
+    """Forget every build: step outputs, built images, Go's build and module caches."""
+    ctx = BuildContext()
+    refs = ctx.refs
+    images = [
+        refs.node,
+        refs.haproxy,
+        refs.etcd,
+        refs.coredns,
+        refs.pause,
+        refs.netd,
+        refs.workload,
+        refs.local_path_provisioner,
+        refs.local_path_helper,
+        *(refs.control_plane(c) for c in CONTROL_PLANE_COMPONENTS),
+        f"kindchaos/rootfs-base:{ctx.versions.debian_suite}",
+        f"kindchaos/rootfs-node:{ctx.versions.debian_suite}",
+    ]
+    subprocess.run(["docker", "rmi", "-f", *images], capture_output=True, check=False)
+    shutil.rmtree(ctx.root / "build", ignore_errors=True)
+    shutil.rmtree(bin_dir(), ignore_errors=True)
+    subprocess.run(["go", "clean", "-cache", "-modcache"], check=True)
 
 
 def main() -> None:
@@ -26,11 +53,7 @@ def main() -> None:
     args = parser.parse_args()
     figures: list[tuple[str, float]] = []
     if args.cold:
-        ctx = BuildContext()
-        shutil.rmtree(ctx.root / "build", ignore_errors=True)
-        import subprocess
-
-        subprocess.run(["go", "clean", "-cache"], check=True)
+        make_cold()
         figures.append(("cold image build (s)", build(status=Status(quiet=True))))
     figures.append(("warm image build (s)", build(status=Status(quiet=True))))
     kind_path, _ = tool_paths()

@@ -9,7 +9,7 @@ from kubernetes import client, config
 
 
 def api_client(kubeconfig: Path) -> Any:
-    return config.new_client_from_config(config_file=str(kubeconfig))
+    return config.new_client_from_config(config_file=str(kubeconfig))  # type: ignore[no-untyped-call]
 
 
 def core(kubeconfig: Path) -> Any:

@@ -51,8 +51,9 @@ class Cluster:
     def workers(self) -> list[str]:
         return [n for n in self.nodes if "-worker" in n]
 
-    def kubectl(self, *args: str, timeout: float = 120) -> str:
-        return shell.output([str(self.kind.kubectl_path), "--kubeconfig", str(self.kubeconfig), *args], timeout=timeout)
+    def kubectl(self, *args: str, timeout: float = 120, input_text: str | None = None) -> str:
+        argv = [str(self.kind.kubectl_path), "--kubeconfig", str(self.kubeconfig), *args]
+        return shell.output(argv, timeout=timeout, input=input_text)
 
     def node_exec(self, node: str, *argv: str, timeout: float = 120) -> str:
         """Run a command inside a node container (as kind's nodes are containers)."""
