@@ -81,8 +81,11 @@ def stop_daemon() -> None:
         return
     try:
         pid = int(pidfile.read_text().strip())
+        # A pidfile left by a dockerd that died may name an unrelated process now.
+        if Path(f"/proc/{pid}/comm").read_text().strip() != "dockerd":
+            raise ProcessLookupError(pid)
         os.kill(pid, 15)
-    except (ValueError, ProcessLookupError):
+    except (ValueError, ProcessLookupError, FileNotFoundError):
         pidfile.unlink(missing_ok=True)
         return
 
