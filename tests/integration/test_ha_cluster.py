@@ -44,3 +44,7 @@ def test_etcd_has_three_healthy_members_and_one_leader(ha_cluster: Cluster) -> N
     members = {s["Status"]["header"]["member_id"] for s in statuses}
     leaders = {s["Status"]["leader"] for s in statuses}
     assert len(members) == 3 and len(leaders) == 1 and leaders <= members
+
+
+def test_nothing_was_pulled(ha_cluster: Cluster) -> None:
+    assert readiness.pull_events(ha_cluster) == []
