@@ -26,10 +26,10 @@ def _images_build(args: argparse.Namespace) -> int:
 
 def _images_status(args: argparse.Namespace) -> int:
     from kindchaos.host.docker import require_daemon
-    from kindchaos.images.build import missing
+    from kindchaos.images.build import step_states
 
     require_daemon()
-    states = missing()
+    states = step_states()
     for name, done in states:
         print(f"{'built  ' if done else 'MISSING'} {name}")
     return 0 if all(done for _, done in states) else 1

@@ -345,7 +345,7 @@ def build(*, ctx: BuildContext | None = None, status: Status | None = None) -> f
     return time.monotonic() - started
 
 
-def missing(ctx: BuildContext | None = None) -> list[tuple[str, bool]]:
+def step_states(ctx: BuildContext | None = None) -> list[tuple[str, bool]]:
     """(step name, done) for every step, for `kindchaos images status`."""
     ctx = ctx or BuildContext()
     return [(step.name, step.done()) for step in steps(ctx)]
