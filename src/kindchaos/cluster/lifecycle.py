@@ -83,9 +83,8 @@ def _containers(filter_arg: str) -> list[dict[str, str]]:
 
 def check_name_free_or_ours(name: str, topology: Topology, image: str, kind_path: Path) -> bool:
     """True when a matching cluster exists (reuse); raise when the name is taken by something else."""
-    expected = set(topology.node_names(name))
-    if topology.control_planes > 1:
-        expected.add(f"{name}-external-load-balancer")
+    node_names = set(topology.node_names(name))
+    expected = node_names | ({f"{name}-external-load-balancer"} if topology.control_planes > 1 else set())
     for container in _containers(f"name={name}-"):
         if container["Names"] in expected and f"{KIND_LABEL}={name}" not in container.get("Labels", ""):
             raise ClusterError(
@@ -95,7 +94,6 @@ def check_name_free_or_ours(name: str, topology: Topology, image: str, kind_path
     if name not in existing_clusters(kind_path):
         return False
     nodes = {c["Names"]: c for c in _containers(f"label={KIND_LABEL}={name}")}
-    node_names = set(topology.node_names(name))
     wrong_image = sorted(n for n, c in nodes.items() if n in node_names and c["Image"] != image)
     if set(nodes) != expected or wrong_image:
         raise ClusterError(

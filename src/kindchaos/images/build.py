@@ -166,39 +166,31 @@ def steps(ctx: BuildContext) -> list[Step]:
         "etc/group": "root:x:0:\nnogroup:x:65534:\n",
     }
 
-    def static_image(name: str, tag: str, binaries: dict[str, Path], deps: list[str], **kw: list[str]) -> Step:
-        dockerfile = recipes.static_binary(**kw)
-        key = key_of(name, dockerfile, deps, RECIPE_VERSION)
+    def dockerfile_step(name: str, tag: str, dockerfile: str, key: str, files_in: dict[str, Path | str]) -> Step:
+        """An image built from ``dockerfile`` and a context of ``files_in``, labelled with ``key``."""
 
         def build() -> None:
             docker_images.build_image(
-                tag=tag,
-                key=key,
-                dockerfile=dockerfile,
-                files={**{f"bin/{n}": p for n, p in binaries.items()}, **etc_files},
-                context=ctx.scratch(f"ctx-{name}"),
+                tag=tag, key=key, dockerfile=dockerfile, files=files_in, context=ctx.scratch(f"ctx-{name}")
             )
 
         return _image_step(ctx, f"image {tag}", tag, key, build)
+
+    def static_image(name: str, tag: str, binaries: dict[str, Path], deps: list[str], **kw: list[str]) -> Step:
+        dockerfile = recipes.static_binary(**kw)
+        key = key_of(name, dockerfile, deps, RECIPE_VERSION)
+        context: dict[str, Path | str] = {**{f"bin/{n}": p for n, p in binaries.items()}, **etc_files}
+        return dockerfile_step(name, tag, dockerfile, key, context)
 
     def base_image(name: str, tag: str, binaries: dict[str, Path], deps: list[str], **kw: object) -> Step:
         dockerfile = recipes.on_base(base=base_tag, **kw)  # type: ignore[arg-type]
         key = key_of(name, dockerfile, deps, files_digest, rootfs_base_key, RECIPE_VERSION)
-
-        def build() -> None:
-            docker_images.build_image(
-                tag=tag,
-                key=key,
-                dockerfile=dockerfile,
-                files={
-                    **{f"bin/{n}": p for n, p in binaries.items()},
-                    "bin/.keep": "",
-                    "iptables-wrapper": files / "iptables-wrapper",
-                },
-                context=ctx.scratch(f"ctx-{name}"),
-            )
-
-        return _image_step(ctx, f"image {tag}", tag, key, build)
+        context: dict[str, Path | str] = {
+            **{f"bin/{n}": p for n, p in binaries.items()},
+            "bin/.keep": "",
+            "iptables-wrapper": files / "iptables-wrapper",
+        }
+        return dockerfile_step(name, tag, dockerfile, key, context)
 
     def rootfs_step(name: str, tag: str, key: str, packages: tuple[str, ...]) -> Step:
         def build() -> None:
@@ -263,16 +255,13 @@ def steps(ctx: BuildContext) -> list[Step]:
         refs.workload,
     ]
     haproxy_recipe = recipes.haproxy(base=base_tag)
-    haproxy_key = key_of("haproxy", haproxy_recipe, files_digest, rootfs_base_key)
-
-    def haproxy() -> None:
-        docker_images.build_image(
-            tag=refs.haproxy,
-            key=haproxy_key,
-            dockerfile=haproxy_recipe,
-            files={"haproxy.cfg": files / "haproxy.cfg", "haproxy-limits.cfg": files / "haproxy-limits.cfg"},
-            context=ctx.scratch("ctx-haproxy"),
-        )
+    haproxy_step = dockerfile_step(
+        "haproxy",
+        refs.haproxy,
+        haproxy_recipe,
+        key_of("haproxy", haproxy_recipe, files_digest, rootfs_base_key),
+        {"haproxy.cfg": files / "haproxy.cfg", "haproxy-limits.cfg": files / "haproxy-limits.cfg"},
+    )
 
     node_key = key_of(
         "node",
@@ -320,7 +309,7 @@ def steps(ctx: BuildContext) -> list[Step]:
         rootfs_step("rootfs-base", base_tag, rootfs_base_key, rootfs.BASE_PACKAGES),
         rootfs_step("rootfs-node", node_rootfs_tag, rootfs_node_key, rootfs.NODE_PACKAGES),
         *cluster_images,
-        _image_step(ctx, f"image {refs.haproxy}", refs.haproxy, haproxy_key, haproxy),
+        haproxy_step,
         _image_step(ctx, f"node image {refs.node}", refs.node, node_key, node),
     ]
 
