@@ -7,6 +7,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from kindchaos import signals
 from kindchaos.errors import KindChaosError
 
 
@@ -97,14 +98,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _interrupt_on_sigterm(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     # SIGTERM unwinds like Ctrl-C, so a create in progress is deleted, not left half-made.
     # Ctrl-C is honoured even when started from a shell that ignores SIGINT in background jobs.
-    signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
+    signals.interrupt_on_sigterm()
     signal.signal(signal.SIGINT, signal.default_int_handler)
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -1,18 +1,38 @@
-"""The pytest plugin: options, markers and the cluster fixtures.
+"""The pytest plugin: options, markers, the cluster fixtures and the ``chaos`` fixture.
 
 pytest-kind-ng already registers --cluster-name, --keep-cluster, --kind-image,
---kind-bin and --kind-kubectl-bin; they are reused with the same meaning. Only
-what is new goes into the ``kindchaos`` group.
+--kind-bin and --kind-kubectl-bin, and allure-pytest registers --alluredir;
+they are reused with the same meaning. Only what is new goes into the
+``kindchaos`` group, each option with an ini twin.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
+from kindchaos import signals
+
+if TYPE_CHECKING:
+    from kindchaos.cluster.health import HealthReport
+    from kindchaos.cluster.lifecycle import Cluster
+    from kindchaos.evidence.findings import Finding
+    from kindchaos.evidence.scenario import ChaosRun
+
 DEFAULT_PYTEST_KIND_NAME = "pytest-kind"
+MARKERS = (
+    "integration: needs Docker and a real kind cluster",
+    "topology(name): the cluster topology a test runs on (single or ha)",
+    "disruptive: breaks part of a cluster (a fault is injected)",
+    "slow: takes more than a minute on the reference machine",
+    "question(id): the interview question a scenario answers (select with -m \"question(id='etcd-failure')\")",
+    "component(name): a component a scenario breaks or checks (select with -m \"component(name='etcd')\")",
+)
+findings_key = pytest.StashKey[list["Finding"]]()
+report_key = pytest.StashKey[dict[str, pytest.TestReport]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -23,18 +43,95 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="where cluster kubeconfigs and kind configs are kept (default: .pytest-kind)",
     )
     parser.addini("kindchaos_workdir", "default for --kindchaos-workdir", default=".pytest-kind")
+    group.addoption(
+        "--budget-scale",
+        default=None,
+        help="multiply every recovery budget by this factor on slow machines (default: 1)",
+    )
+    parser.addini("budget_scale", "default for --budget-scale", default="1")
+    group.addoption(
+        "--findings",
+        default=None,
+        help="where each scenario's claim and figures are merged (default: reports/findings.json)",
+    )
+    parser.addini("kindchaos_findings", "default for --findings", default="reports/findings.json")
+
+
+def budget_scale_option(config: pytest.Config) -> float:
+    raw = config.getoption("budget_scale") or config.getini("budget_scale")
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise pytest.UsageError(f"--budget-scale must be a positive number, got {raw!r} (fix: e.g. --budget-scale=2)")
+    return value
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "integration: needs Docker and a real kind cluster")
-    config.addinivalue_line("markers", "topology(name): the cluster topology a test runs on (single or ha)")
+    from kindchaos.evidence.attach import install_phase_steps
+    from kindchaos.expect.budget import set_budget_scale
+
+    for line in MARKERS:
+        config.addinivalue_line("markers", line)
+    set_budget_scale(budget_scale_option(config))
+    signals.interrupt_on_sigterm()
+    install_phase_steps()
+    config.stash[findings_key] = []
 
 
 def pytest_report_header(config: pytest.Config) -> str:
     from kindchaos.images.versions import DEFAULT_REFS, DEFAULT_VERSIONS
 
     image = config.getoption("kind_image") or DEFAULT_REFS.node
-    return f"kindchaos: node image {image}, Kubernetes {DEFAULT_VERSIONS.kubernetes}, kind {DEFAULT_VERSIONS.kind}"
+    return (
+        f"kindchaos: node image {image}, Kubernetes {DEFAULT_VERSIONS.kubernetes}, kind {DEFAULT_VERSIONS.kind}, "
+        f"budget scale {budget_scale_option(config):g}"
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Give positional ``question``/``component`` markers keyword twins so ``-m`` and ``-k`` select on them."""
+    from kindchaos.questions import question_text
+
+    for item in items:
+        for marker in list(item.iter_markers("question")):
+            if marker.args:
+                question_text(marker.args[0])
+                item.add_marker(pytest.mark.question(id=marker.args[0]))
+                item.extra_keyword_matches.add(marker.args[0])
+        for marker in list(item.iter_markers("component")):
+            if marker.args:
+                item.add_marker(pytest.mark.component(name=marker.args[0]))
+                item.extra_keyword_matches.add(marker.args[0])
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report: pytest.TestReport = yield
+    item.stash.setdefault(report_key, {})[report.when] = report
+    return report
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    from kindchaos.evidence import findings, report_files
+    from kindchaos.expect.budget import budget_scale
+
+    config = session.config
+    collected = config.stash.get(findings_key, [])
+    if collected:
+        path = Path(config.getoption("findings") or config.getini("kindchaos_findings"))
+        findings.merge(path, collected)
+    alluredir = config.getoption("allure_report_dir", None)
+    if alluredir:
+        results = Path(alluredir)
+        report_files.write_categories(results)
+        topologies = sorted({f.topology for f in collected if f.topology})
+        report_files.write_environment(
+            results, report_files.environment(topologies=topologies, budget_scale=budget_scale())
+        )
 
 
 def _path_option(config: pytest.Config, name: str) -> Path | None:
@@ -43,42 +140,63 @@ def _path_option(config: pytest.Config, name: str) -> Path | None:
 
 
 class ClusterPool:
-    """One cluster per topology for the session; created on first use."""
+    """One cluster per topology for the session; created on first use, healed or recreated between scenarios."""
 
     def __init__(self, config: pytest.Config) -> None:
         self._config = config
-        self._clusters: dict[str, object] = {}
+        self._clusters: dict[str, Cluster] = {}
 
     def _name(self, topology: str) -> str | None:
         prefix = self._config.getoption("cluster_name")
         return None if prefix == DEFAULT_PYTEST_KIND_NAME else f"{prefix}-{topology}"
 
-    def get(self, topology_name: str) -> object:
+    def _create(self, topology_name: str) -> Cluster:
         from kindchaos.cluster.lifecycle import create_or_reuse
-        from kindchaos.cluster.readiness import wait_ready
         from kindchaos.cluster.topology import topology_named
+
+        workdir = self._config.getoption("kindchaos_workdir") or self._config.getini("kindchaos_workdir")
+        return create_or_reuse(
+            topology_named(topology_name),
+            name=self._name(topology_name),
+            image=self._config.getoption("kind_image"),
+            workdir=Path(workdir),
+            kind_bin=_path_option(self._config, "kind_bin"),
+            kubectl_bin=_path_option(self._config, "kind_kubectl_bin"),
+        )
+
+    def get(self, topology_name: str) -> Cluster:
+        from kindchaos.cluster.readiness import wait_ready
 
         if topology_name not in self._clusters:
             # At most one HA cluster, and not beside another cluster, on a 2-core machine.
             if topology_name == "ha" or "ha" in self._clusters:
                 self.close(keep=bool(self._config.getoption("keep_cluster")))
-            workdir = self._config.getoption("kindchaos_workdir") or self._config.getini("kindchaos_workdir")
-            cluster = create_or_reuse(
-                topology_named(topology_name),
-                name=self._name(topology_name),
-                image=self._config.getoption("kind_image"),
-                workdir=Path(workdir),
-                kind_bin=_path_option(self._config, "kind_bin"),
-                kubectl_bin=_path_option(self._config, "kind_kubectl_bin"),
-            )
+            cluster = self._create(topology_name)
             wait_ready(cluster)
             self._clusters[topology_name] = cluster
         return self._clusters[topology_name]
 
+    def healthy(self, topology_name: str) -> tuple[Cluster, HealthReport]:
+        """The health gate: heal what earlier scenarios left; recreate the cluster when healing fails."""
+        from kindchaos.cluster.health import HealthReport, heal
+        from kindchaos.cluster.readiness import wait_ready
+        from kindchaos.errors import ClusterError
+
+        cluster = self.get(topology_name)
+        try:
+            return cluster, heal(cluster)
+        except ClusterError as exc:
+            cluster.delete()
+            self._clusters.pop(topology_name)
+            fresh = self._create(topology_name)
+            waited = wait_ready(fresh)
+            self._clusters[topology_name] = fresh
+            return fresh, HealthReport(healed=[str(exc)], ready_seconds=waited.seconds, recreated=True)
+
     def close(self, *, keep: bool) -> None:
         for cluster in self._clusters.values():
             if not keep:
-                cluster.delete()  # type: ignore[attr-defined]
+                cluster.delete()
         self._clusters.clear()
 
 
@@ -90,12 +208,54 @@ def kindchaos_clusters(request: pytest.FixtureRequest) -> Iterator[ClusterPool]:
 
 
 @pytest.fixture(scope="session")
-def single_cluster(kindchaos_clusters: ClusterPool) -> object:
+def single_cluster(kindchaos_clusters: ClusterPool) -> Cluster:
     """The session's `single` cluster (1 control plane + 2 workers)."""
     return kindchaos_clusters.get("single")
 
 
 @pytest.fixture(scope="session")
-def ha_cluster(kindchaos_clusters: ClusterPool) -> object:
+def ha_cluster(kindchaos_clusters: ClusterPool) -> Cluster:
     """The session's `ha` cluster (3 control planes + 1 worker, haproxy in front)."""
     return kindchaos_clusters.get("ha")
+
+
+def _marker_arg(item: pytest.Item, name: str) -> str | None:
+    marker = item.get_closest_marker(name)
+    return None if marker is None else _marker_arg_of(marker)
+
+
+@pytest.fixture
+def chaos(request: pytest.FixtureRequest, kindchaos_clusters: ClusterPool) -> Iterator[ChaosRun]:
+    """A scenario run on a healthy cluster of the test's ``topology`` marker, recording from the start."""
+    from kindchaos.evidence import attach
+    from kindchaos.evidence.findings import Claim
+    from kindchaos.evidence.scenario import ChaosRun
+    from kindchaos.questions import question_text
+
+    item = request.node
+    topology = _marker_arg(item, "topology")
+    if topology is None:
+        raise pytest.UsageError(f"{item.nodeid}: mark the scenario with @pytest.mark.topology('single') or ('ha')")
+    question = _marker_arg(item, "question")
+    doc = " ".join((getattr(item.function, "__doc__", None) or "").split())
+    claim = Claim(question=question_text(question), sentence=doc) if question else None
+    with attach.step(f"health gate: {topology} cluster"):
+        cluster, health = kindchaos_clusters.healthy(topology)
+        attach.text(health.summary(), name="health gate")
+    components = sorted({arg for m in item.iter_markers("component") if (arg := _marker_arg_of(m))})
+    run = ChaosRun(
+        cluster=cluster, test_id=item.nodeid, title=item.name, claim=claim, components=components, health=health
+    ).start()
+    try:
+        yield run
+    finally:
+        reports = item.stash.get(report_key, {})
+        failed = next((r for r in reports.values() if r.failed), None)
+        outcome = "failed" if failed else ("passed" if "call" in reports else "not run")
+        message = str(failed.longrepr)[-2000:] if failed is not None else ""
+        finding = run.finish(outcome=outcome, message=message)
+        request.config.stash[findings_key].append(finding)
+
+
+def _marker_arg_of(marker: pytest.Mark) -> str | None:
+    return str(marker.args[0]) if marker.args else next(iter(marker.kwargs.values()), None)

@@ -1,0 +1,94 @@
+"""The health gate run before each scenario: find what an earlier scenario left broken and undo it.
+
+It looks for exactly what faults leave behind (a stopped or paused node, a
+parked manifest, a stopped unit, a partition chain, a cordon) whether or not
+the process that left it is still alive, so a run killed with SIGKILL is healed
+by the next one. When healing does not bring the cluster back to Ready, the
+caller recreates the cluster.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from kubernetes import client
+
+from kindchaos import shell
+from kindchaos.cluster.api import api_client
+from kindchaos.cluster.leftovers import MANIFESTS_DIR, NODE_UNITS, PARKED_DIR, PARTITION_CHAIN
+from kindchaos.cluster.lifecycle import Cluster
+from kindchaos.cluster.nodes import container_state, run_in, sh, unit_state
+from kindchaos.cluster.readiness import wait_ready
+from kindchaos.errors import ClusterError
+from kindchaos.waiting import ConditionTimeout
+
+HEAL_PARTITION = (
+    f"for c in 'INPUT -i eth0' 'OUTPUT -o eth0' 'FORWARD -i eth0' 'FORWARD -o eth0'; do "
+    f"while iptables -D ${{c%% *}} ${{c#* }} -j {PARTITION_CHAIN} 2>/dev/null; do :; done; done; "
+    f"iptables -F {PARTITION_CHAIN}; iptables -X {PARTITION_CHAIN}"
+)
+
+
+@dataclass
+class HealthReport:
+    """What the gate found and did; empty ``healed`` means the cluster was already whole."""
+
+    healed: list[str] = field(default_factory=list)
+    ready_seconds: float = 0.0
+    recreated: bool = False
+
+    def summary(self) -> str:
+        if self.recreated:
+            return "cluster recreated: " + "; ".join(self.healed)
+        return "healed: " + "; ".join(self.healed) if self.healed else "healthy; nothing to heal"
+
+
+def _heal_containers(cluster: Cluster, report: HealthReport) -> None:
+    for node in cluster.nodes:
+        state = container_state(node)
+        if state["Paused"]:
+            shell.run(["docker", "unpause", node])
+            report.healed.append(f"unpaused node {node}")
+        elif not state["Running"]:
+            shell.run(["docker", "start", node], timeout=120)
+            report.healed.append(f"started node {node} (was {state['Status']})")
+
+
+def _heal_inside(cluster: Cluster, node: str, report: HealthReport) -> None:
+    parked = run_in(node, f"ls {PARKED_DIR} 2>/dev/null").output.split()
+    for manifest in parked:
+        sh(node, f"mv {PARKED_DIR}/{manifest} {MANIFESTS_DIR}/{manifest}")
+        report.healed.append(f"moved {manifest} back into {MANIFESTS_DIR} on {node}")
+    for unit in NODE_UNITS:
+        state = unit_state(node, unit)
+        if state != "active":
+            sh(node, f"systemctl start {unit}", timeout=120)
+            report.healed.append(f"started {unit} on {node} (was {state})")
+    if run_in(node, f"iptables -n -L {PARTITION_CHAIN} >/dev/null 2>&1").code == 0:
+        sh(node, HEAL_PARTITION)
+        report.healed.append(f"removed the network partition of {node}")
+
+
+def _heal_cordons(cluster: Cluster, report: HealthReport) -> None:
+    core = client.CoreV1Api(api_client(cluster.kubeconfig))
+    nodes: list[Any] = core.list_node().items
+    for node in nodes:
+        if node.spec.unschedulable:
+            core.patch_node(node.metadata.name, {"spec": {"unschedulable": False}})
+            report.healed.append(f"uncordoned {node.metadata.name}")
+
+
+def heal(cluster: Cluster, *, ready_within: float = 240) -> HealthReport:
+    """Undo every fault leftover and wait until the cluster is Ready; raise ``ClusterError`` if it is not."""
+    report = HealthReport()
+    try:
+        _heal_containers(cluster, report)
+        for node in cluster.nodes:
+            _heal_inside(cluster, node, report)
+        waited = wait_ready(cluster, within=ready_within)
+        _heal_cordons(cluster, report)
+    except (shell.CommandFailed, ConditionTimeout) as exc:
+        raise ClusterError(f"failed to heal cluster {cluster.name!r}: {exc}", hint="it will be recreated") from exc
+    report.ready_seconds = waited.seconds
+    return report

@@ -1,0 +1,73 @@
+"""Each scenario's claim and measured figures, kept in reports/findings.json for the answer sheet.
+
+The file is merged by test id, so running a subset (``-k etcd``) updates those
+entries and keeps the rest with their own timestamps.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kindchaos.evidence.redact import redact
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The question a scenario answers and the sentence it checks."""
+
+    question: str
+    sentence: str
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A measured number with its unit, and the budget it was held to (if any)."""
+
+    name: str
+    value: float | int | str | None
+    unit: str = "s"
+    budget: float | None = None
+    note: str = ""
+
+    def row(self) -> dict[str, Any]:
+        return {"figure": self.name, "value": self.value, "unit": self.unit, "budget": self.budget, "note": self.note}
+
+
+@dataclass
+class Finding:
+    test: str
+    claim: Claim | None
+    outcome: str
+    topology: str | None
+    components: list[str]
+    figures: list[Figure] = field(default_factory=list)
+    faults: list[dict[str, Any]] = field(default_factory=list)
+    cluster_create_s: float | None = None
+    wall_s: float = 0.0
+    message: str = ""
+    finished: float = field(default_factory=time.time)
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["message"] = redact(self.message)[:2000]
+        return data
+
+
+def merge(path: Path, findings: list[Finding]) -> Path:
+    """Write ``findings`` into ``path``, replacing earlier entries of the same tests."""
+    existing: dict[str, Any] = {}
+    if path.exists():
+        try:
+            existing = {f["test"]: f for f in json.loads(path.read_text()).get("findings", [])}
+        except (ValueError, KeyError, AttributeError):
+            existing = {}
+    for finding in findings:
+        existing[finding.test] = finding.as_dict()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document = {"generated": time.time(), "findings": sorted(existing.values(), key=lambda f: f["test"])}
+    path.write_text(json.dumps(document, indent=2, default=str) + "\n")
+    return path

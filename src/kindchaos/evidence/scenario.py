@@ -1,0 +1,201 @@
+"""One scenario run: its timeline, probes and faults, and the evidence written when it ends.
+
+A scenario test gets a ``ChaosRun`` from the ``chaos`` fixture. The run starts
+recording before the test body, binds every fault to its timeline, and at the
+end attaches the timeline (JSON and chart), the figures, each fault's proof,
+the logs of the components involved and the state of the cluster, and returns
+the ``Finding`` for reports/findings.json.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from kindchaos.cluster.health import HealthReport
+from kindchaos.cluster.lifecycle import Cluster
+from kindchaos.evidence import attach, chart, collect
+from kindchaos.evidence.findings import Claim, Figure, Finding
+from kindchaos.faults.base import Fault
+from kindchaos.faults.control_plane import ComponentCrashed, ComponentDown
+from kindchaos.observe import figures
+from kindchaos.observe.ledger import WriteLedger
+from kindchaos.observe.probes import ApiProbe, ServiceProbe
+from kindchaos.observe.timeline import Timeline
+from kindchaos.observe.watches import TimelineRecorder
+
+F = TypeVar("F", bound=Fault)
+
+
+class ChaosRun:
+    """Everything one scenario observes and reports."""
+
+    def __init__(
+        self,
+        *,
+        cluster: Cluster,
+        test_id: str,
+        title: str,
+        claim: Claim | None,
+        components: list[str],
+        health: HealthReport | None = None,
+    ) -> None:
+        self.cluster = cluster
+        self.test_id = test_id
+        self.title = title
+        self.claim = claim
+        self.components = components
+        self.health = health
+        self.timeline = Timeline()
+        self.figures: list[Figure] = []
+        self.faults: list[Fault] = []
+        self.probes: list[ApiProbe | ServiceProbe] = []
+        self.ledgers: list[WriteLedger] = []
+        self._recorder = TimelineRecorder(kubeconfig=cluster.kubeconfig, timeline=self.timeline)
+        self._started = time.monotonic()
+
+    def start(self) -> ChaosRun:
+        self._recorder.start()
+        return self
+
+    # --- what a scenario body uses -------------------------------------------------------------
+
+    def fault(self, fault: F) -> F:
+        """Bind a fault to this run's timeline; use as ``with chaos.fault(NodeStopped(...)):``."""
+        fault.timeline = self.timeline
+        self.faults.append(fault)
+        return fault
+
+    def api_probe(self, **options: Any) -> ApiProbe:
+        probe = ApiProbe(kubeconfig=self.cluster.kubeconfig, timeline=self.timeline, **options).start()
+        self.probes.append(probe)
+        probe.wait_for_first_sample()
+        return probe
+
+    def service_probe(self, *, url: str, node: str | None = None, **options: Any) -> ServiceProbe:
+        """Requests to ``url`` from inside ``node`` (default: the last worker)."""
+        where = node or self.cluster.workers[-1]
+        probe = ServiceProbe(node=where, url=url, timeline=self.timeline, **options).start()
+        self.probes.append(probe)
+        probe.wait_for_first_sample()
+        return probe
+
+    def write_ledger(self, *, namespace: str, **options: Any) -> WriteLedger:
+        ledger = WriteLedger(kubeconfig=self.cluster.kubeconfig, namespace=namespace, timeline=self.timeline, **options)
+        self.ledgers.append(ledger.start())
+        return ledger
+
+    @contextmanager
+    def step(self, title: str) -> Iterator[None]:
+        """A scenario phase (before/during/after) as an Allure step, marked on the timeline."""
+        self.timeline.add("step", "start", title)
+        with attach.step(title):
+            yield
+        self.timeline.add("step", "end", title)
+
+    def figure(
+        self,
+        name: str,
+        value: float | int | str | None,
+        *,
+        unit: str = "s",
+        budget: float | None = None,
+        note: str = "",
+    ) -> None:
+        """Record a measured figure for the report and findings.json."""
+        if isinstance(value, float):
+            value = round(value, 3)
+        self.figures.append(Figure(name, value, unit, budget, note))
+
+    def attach_kubectl(self, *args: str, name: str | None = None) -> str:
+        out = collect.kubectl(self.cluster, *args)
+        attach.text(out, name=name or "kubectl " + " ".join(args))
+        return out
+
+    def probe_figures(self, probe: ApiProbe | ServiceProbe | WriteLedger, *, fault: Fault) -> dict[str, Any]:
+        """Unavailability window, success ratio during the fault and time to first success after restore."""
+        samples = probe.samples
+        injected, restore, restored = fault.at("inject"), fault.at("restore"), fault.at("restored")
+        during = figures.between(samples, injected, restore)
+        windows = [
+            w for w in figures.unavailability_windows(samples) if injected is None or w.end is None or w.end >= injected
+        ]
+        longest = max(windows, key=lambda w: w.seconds if w.seconds is not None else float("inf"), default=None)
+        label = getattr(probe, "name", "ledger")
+        found = {
+            f"{label}_requests_during_fault": len(during),
+            f"{label}_failed_during_fault": sum(not s.ok for s in during),
+            f"{label}_success_ratio_during_fault": figures.success_ratio(during),
+            f"{label}_longest_unavailability_s": None if longest is None else longest.seconds,
+            f"{label}_first_success_after_restore_s": (
+                None if restore is None else figures.first_success_after(samples, restore)
+            ),
+        }
+        if restored is not None:
+            found[f"{label}_after_restored"] = len(figures.between(samples, restored))
+        return found
+
+    # --- the end of the run ----------------------------------------------------------------------
+
+    def stop(self) -> None:
+        for probe in self.probes:
+            probe.stop()
+        for ledger in self.ledgers:
+            ledger.stop()
+        self._recorder.stop()
+
+    def finish(self, *, outcome: str, message: str = "") -> Finding:
+        """Stop observing, attach the evidence and return the finding."""
+        self.stop()
+        wall = time.monotonic() - self._started
+        run_rows = [
+            Figure("cluster_create_s", self.cluster.created_seconds, note="None: reused").row(),
+            Figure("health_gate_ready_s", self.health.ready_seconds if self.health else None).row(),
+            Figure("scenario_wall_s", round(wall, 3)).row(),
+        ]
+        fault_rows = [
+            Figure(f"{name}", round(value, 3), note=fault.title).row()
+            for fault in self.faults
+            for name, value in fault.figures.items()
+        ]
+        attach.table([*run_rows, *fault_rows, *(f.row() for f in self.figures)], name="figures")
+        for fault in self.faults:
+            attach.text("\n".join(fault.proof) or "(nothing observed)", name=f"proof: {fault.title}")
+        self._attach_component_evidence()
+        attach.json_data(self.timeline.as_dicts(), name="timeline.json")
+        try:
+            attach.png(chart.render(self.timeline, title=self.title), name="timeline chart")
+        except Exception as exc:  # a chart failure must not hide the result
+            attach.text(f"chart failed: {exc}", name="timeline chart")
+        return Finding(
+            test=self.test_id,
+            claim=self.claim,
+            outcome=outcome,
+            topology=self.cluster.topology.name,
+            components=self.components,
+            figures=self.figures,
+            faults=[{"title": f.title, "proof": f.proof, **f.figures} for f in self.faults],
+            cluster_create_s=self.cluster.created_seconds,
+            wall_s=round(wall, 3),
+            message=message,
+        )
+
+    def _attach_component_evidence(self) -> None:
+        seen: set[tuple[str, str]] = set()
+        for fault in self.faults:
+            if isinstance(fault, (ComponentDown, ComponentCrashed)):
+                key = (fault.node, fault.component.name)
+                if key not in seen:
+                    seen.add(key)
+                    log = collect.component_log(self.cluster, fault.node, fault.component.name)
+                    attach.text(log, name=f"log: {fault.component.name} on {fault.node}")
+        if "etcd" in self.components or any(
+            getattr(getattr(f, "component", None), "name", None) == "etcd" for f in self.faults
+        ):
+            node = self.cluster.control_planes[0]
+            attach.text(collect.etcd_endpoint_status(self.cluster, node), name="etcdctl endpoint status")
+        attach.text(
+            collect.kubectl(self.cluster, "get", "nodes,pods", "-A", "-o", "wide"), name="kubectl get nodes,pods"
+        )

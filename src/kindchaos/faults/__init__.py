@@ -1,0 +1,22 @@
+"""Faults that prove they happened and prove they were undone."""
+
+from kindchaos.faults.base import Fault
+from kindchaos.faults.control_plane import ComponentCrashed, ComponentDown
+from kindchaos.faults.drain import DrainBlocked, NodeCordoned, NodeDrained, drain
+from kindchaos.faults.network import NetworkPartitioned
+from kindchaos.faults.nodes import KubeletStopped, NodeFrozen, NodeStopped, RuntimeStopped
+
+__all__ = [
+    "ComponentCrashed",
+    "ComponentDown",
+    "DrainBlocked",
+    "Fault",
+    "KubeletStopped",
+    "NetworkPartitioned",
+    "NodeCordoned",
+    "NodeDrained",
+    "NodeFrozen",
+    "NodeStopped",
+    "RuntimeStopped",
+    "drain",
+]

@@ -1,0 +1,93 @@
+"""A node cut off from every other node: all traffic on its cluster interface dropped.
+
+The DROP rules hang on one chain in the node's own network namespace, jumped
+to from INPUT, OUTPUT and FORWARD for the node's eth0 (the kind network), so
+pod traffic is cut as well as the node's own. Proof is the chain's packet
+counter rising and a peer's kubelet port timing out; healing removes the chain.
+"""
+
+from __future__ import annotations
+
+from kindchaos.cluster.leftovers import PARTITION_CHAIN
+from kindchaos.cluster.lifecycle import Cluster
+from kindchaos.cluster.nodes import ip_address, run_in, sh
+from kindchaos.expect.conditions import eventually
+from kindchaos.faults.nodes import _NodeFault
+from kindchaos.observe.timeline import Timeline
+
+CURL_TIMEOUT = 28
+JUMPS = ("INPUT -i eth0", "OUTPUT -o eth0", "FORWARD -i eth0", "FORWARD -o eth0")
+
+
+def partition_script(chain: str = PARTITION_CHAIN) -> str:
+    rules = [f"iptables -N {chain}", f"iptables -A {chain} -j DROP"]
+    rules += [f"iptables -I {jump.split()[0]} 1 {' '.join(jump.split()[1:])} -j {chain}" for jump in JUMPS]
+    return " && ".join(rules)
+
+
+def heal_script(chain: str = PARTITION_CHAIN) -> str:
+    """Remove every jump to the chain and the chain itself; safe when there is none."""
+    deletes = [
+        f"while iptables -D {jump.split()[0]} {' '.join(jump.split()[1:])} -j {chain} 2>/dev/null; do :; done"
+        for jump in JUMPS
+    ]
+    return "; ".join([*deletes, f"iptables -F {chain} 2>/dev/null", f"iptables -X {chain} 2>/dev/null", "true"])
+
+
+def dropped_packets(node: str, chain: str = PARTITION_CHAIN) -> int:
+    """Packets the chain's DROP rule has dropped (0 when the chain does not exist)."""
+    ran = run_in(node, f"iptables -L {chain} -v -n -x 2>/dev/null | awk '$3 == \"DROP\" {{print $1}}'")
+    return int(ran.output) if ran.code == 0 and ran.output.strip().isdigit() else 0
+
+
+def chain_exists(node: str, chain: str = PARTITION_CHAIN) -> bool:
+    return run_in(node, f"iptables -n -L {chain} >/dev/null 2>&1").code == 0
+
+
+def reach(node: str, peer_ip: str) -> int:
+    """curl's exit code for the peer's kubelet port (0: it answered, 28: timed out)."""
+    return run_in(node, f"curl -sk -m 3 -o /dev/null https://{peer_ip}:10250/healthz").code
+
+
+class NetworkPartitioned(_NodeFault):
+    """A node partitioned from the rest of the cluster, and healed."""
+
+    def __init__(
+        self, cluster: Cluster, node: str, *, timeline: Timeline | None = None, await_not_ready: bool = False
+    ) -> None:
+        super().__init__(cluster, node, timeline=timeline, await_not_ready=await_not_ready)
+        self.peer = next(n for n in cluster.nodes if n != node)
+        self.peer_ip = ""
+
+    @property
+    def title(self) -> str:
+        return f"node {self.node!r} partitioned from the cluster"
+
+    def inject(self) -> None:
+        self.peer_ip = ip_address(self.peer)
+        sh(self.node, partition_script())
+
+    def prove(self) -> None:
+        code = reach(self.node, self.peer_ip)
+        assert code == CURL_TIMEOUT, f"{self.peer} ({self.peer_ip}):10250 answered (curl exit {code})"
+        dropped = eventually(
+            lambda: dropped_packets(self.node) > 0, within=30, expected=f"packets dropped by {PARTITION_CHAIN}"
+        )
+        self.observed(
+            f"{self.peer}:10250 timed out from {self.node}; {PARTITION_CHAIN} dropped "
+            f"{dropped_packets(self.node)} packets (first seen after {dropped.seconds:.1f}s)"
+        )
+        self._prove_api_not_ready()
+
+    def restore(self) -> None:
+        sh(self.node, heal_script())
+
+    def prove_restored(self) -> None:
+        assert not chain_exists(self.node), f"chain {PARTITION_CHAIN} still present on {self.node}"
+        eventually(
+            lambda: reach(self.node, self.peer_ip or ip_address(self.peer)) == 0,
+            within=30,
+            expected=f"{self.peer}:10250 reachable from {self.node}",
+        )
+        self.observed(f"{PARTITION_CHAIN} removed; {self.peer}:10250 reachable again")
+        self._prove_api_ready()

@@ -1,0 +1,243 @@
+"""Availability probes: a bounded request loop, each request's outcome and latency on the timeline.
+
+The API probe reads a namespace through the cluster's API endpoint (the load
+balancer on ``ha``), which goes through etcd. The Service probe runs a curl
+loop inside a node against the workload's ClusterIP, so it measures the data
+path (kube-proxy, CNI, the pods) without depending on the API server, and
+records which pod answered each request.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import subprocess
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from kubernetes import client
+
+from kindchaos.cluster.api import api_client
+from kindchaos.observe.figures import Sample
+from kindchaos.observe.timeline import Timeline, TimelineEvent
+
+DEFAULT_INTERVAL = 0.25
+DEFAULT_TIMEOUT = 2.0
+DEFAULT_MAX_SECONDS = 1800.0
+
+
+def _error_text(exc: BaseException) -> str:
+    status = getattr(exc, "status", None)
+    if status:
+        return f"HTTP {status} {getattr(exc, 'reason', '')}".strip()
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {text[:160]}"
+
+
+class _Probe:
+    source = "probe"
+
+    def __init__(self, *, name: str, timeline: Timeline, interval: float, max_seconds: float) -> None:
+        self.name = name
+        self.timeline = timeline
+        self.interval = interval
+        self.max_seconds = max_seconds
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._samples: list[Sample] = []
+        self._lock = threading.Lock()
+        self._first = threading.Event()
+
+    @property
+    def samples(self) -> list[Sample]:
+        with self._lock:
+            return list(self._samples)
+
+    def record(self, *, started_mono: float, started_wall: float, ok: bool, latency: float, **detail: Any) -> None:
+        detail = {"latency": round(latency, 4), **detail}
+        sample = Sample(started_mono, ok, latency, detail)
+        with self._lock:
+            self._samples.append(sample)
+        self._first.set()
+        self.timeline.append(
+            TimelineEvent(started_mono, started_wall, self.source, "ok" if ok else "fail", self.name, detail)
+        )
+
+    def wait_for_first_sample(self, *, within: float = 30) -> None:
+        """Block until the probe has recorded a sample, so the loop is known to be running."""
+        if not self._first.wait(within):
+            raise TimeoutError(f"probe {self.name!r} recorded no sample within {within:.0f}s")
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=15)
+
+    def __enter__(self) -> _Probe:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> _Probe:
+        raise NotImplementedError
+
+
+class ApiProbe(_Probe):
+    """GET /api/v1/namespaces/default every ``interval`` seconds, each bounded by ``timeout``."""
+
+    source = "api-probe"
+
+    def __init__(
+        self,
+        *,
+        kubeconfig: Path,
+        timeline: Timeline,
+        name: str = "api",
+        interval: float = DEFAULT_INTERVAL,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_seconds: float = DEFAULT_MAX_SECONDS,
+    ) -> None:
+        super().__init__(name=name, timeline=timeline, interval=interval, max_seconds=max_seconds)
+        self.kubeconfig = kubeconfig
+        self.timeout = timeout
+
+    def start(self) -> ApiProbe:
+        self._thread = threading.Thread(target=self._loop, name=f"kindchaos-{self.name}-probe", daemon=True)
+        self._thread.start()
+        return self
+
+    def _loop(self) -> None:
+        core = client.CoreV1Api(api_client(self.kubeconfig))
+        ends = time.monotonic() + self.max_seconds
+        while not self._stop.is_set() and time.monotonic() < ends:
+            mono, wall = time.monotonic(), time.time()
+            try:
+                core.read_namespace("default", _request_timeout=self.timeout)
+                self.record(started_mono=mono, started_wall=wall, ok=True, latency=time.monotonic() - mono)
+            except Exception as exc:  # every failure is an outcome to record
+                self.record(
+                    started_mono=mono,
+                    started_wall=wall,
+                    ok=False,
+                    latency=time.monotonic() - mono,
+                    error=_error_text(exc),
+                )
+            self._stop.wait(max(0.0, self.interval - (time.monotonic() - mono)))
+
+
+# One line per request: start time, curl's exit code, HTTP status, total time, body (JSON), error text.
+_SERVICE_LOOP = r"""
+echo $$ > {pidfile}
+end=$((SECONDS + {max_seconds}))
+while [ "$SECONDS" -lt "$end" ]; do
+  start=$(date +%s.%N)
+  meta=$(curl -sS -m {timeout} -o {body} -w '%{{http_code}}\t%{{time_total}}' {url} 2>{err}); rc=$?
+  printf '%s\t%s\t%s\t%s\t%s\n' "$start" "$rc" "$meta" "$(head -c 400 {body} | tr -d '\t\n')" \
+    "$(head -c 200 {err} | tr '\t\n' '  ')"
+  : > {body}
+  sleep {interval}
+done
+"""
+
+
+def parse_service_line(line: str) -> tuple[float, bool, float, dict[str, Any]] | None:
+    """Turn one loop line into (start wall time, ok, latency, detail); None for a line that is not one."""
+    parts = line.rstrip("\n").split("\t")
+    if len(parts) < 6:
+        return None
+    start, rc, code, total, body, err = parts[:6]
+    try:
+        wall, latency = float(start), float(total)
+    except ValueError:
+        return None
+    detail: dict[str, Any] = {"http": code}
+    try:
+        answer = json.loads(body) if body else {}
+        detail["pod"] = answer.get("pod")
+    except json.JSONDecodeError:
+        detail["body"] = body[:80]
+    ok = rc == "0" and code == "200"
+    if not ok:
+        detail["error"] = err.strip() or f"curl exit {rc}, HTTP {code}"
+    return wall, ok, latency, detail
+
+
+class ServiceProbe(_Probe):
+    """HTTP GETs to a Service URL from inside a node, independent of the API server."""
+
+    source = "service-probe"
+
+    def __init__(
+        self,
+        *,
+        node: str,
+        url: str,
+        timeline: Timeline,
+        name: str = "service",
+        interval: float = DEFAULT_INTERVAL,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_seconds: float = DEFAULT_MAX_SECONDS,
+    ) -> None:
+        super().__init__(name=name, timeline=timeline, interval=interval, max_seconds=max_seconds)
+        self.node = node
+        self.url = url
+        self.timeout = timeout
+        self._files = f"/tmp/kindchaos-probe-{uuid.uuid4().hex[:8]}"
+        self._process: subprocess.Popen[str] | None = None
+
+    def start(self) -> ServiceProbe:
+        script = _SERVICE_LOOP.format(
+            pidfile=f"{self._files}.pid",
+            body=f"{self._files}.body",
+            err=f"{self._files}.err",
+            url=shlex.quote(self.url),
+            timeout=self.timeout,
+            interval=self.interval,
+            max_seconds=int(self.max_seconds),
+        )
+        self._process = subprocess.Popen(
+            ["docker", "exec", self.node, "bash", "-c", script],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        self._thread = threading.Thread(target=self._read, name=f"kindchaos-{self.name}-probe", daemon=True)
+        self._thread.start()
+        return self
+
+    def _read(self) -> None:
+        assert self._process is not None and self._process.stdout is not None
+        for line in self._process.stdout:
+            parsed = parse_service_line(line)
+            if parsed is None:
+                continue
+            wall, ok, latency, detail = parsed
+            mono = time.monotonic() - (time.time() - wall)  # one kernel: both clocks are the host's
+            self.record(started_mono=mono, started_wall=wall, ok=ok, latency=latency, **detail)
+
+    def stop(self) -> None:
+        # Killing `docker exec` does not stop the loop inside the node; kill it by its pid file.
+        subprocess.run(
+            [
+                "docker",
+                "exec",
+                self.node,
+                "bash",
+                "-c",
+                f"kill $(cat {self._files}.pid) 2>/dev/null; rm -f {self._files}.*",
+            ],
+            capture_output=True,
+            check=False,
+            timeout=30,
+        )
+        if self._process is not None:
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+        super().stop()

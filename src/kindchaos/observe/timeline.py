@@ -1,0 +1,72 @@
+"""One ordered record of what happened, from every watch, probe and fault phase.
+
+Each record carries a monotonic time (for durations) and a wall time (for
+matching against logs and Kubernetes timestamps). Everything that observes a
+scenario appends here, so figures are derived from one source.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+PHASES = ("inject", "proven", "restore", "restored")
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    """Something seen at one instant: a watch event, a probe sample or a phase mark."""
+
+    mono: float
+    wall: float
+    source: str  # pod, node, event, lease, phase, api-probe, service-probe, ledger, watch
+    type: str  # ADDED/MODIFIED/DELETED for watches, ok/fail for probes, the phase name for marks
+    name: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+class Timeline:
+    """A thread-safe, append-only list of ``TimelineEvent``s sharing one origin."""
+
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic, wall: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+        self._wall = wall
+        self._lock = threading.Lock()
+        self._events: list[TimelineEvent] = []
+        self.origin = clock()
+
+    def now(self) -> tuple[float, float]:
+        return self._clock(), self._wall()
+
+    def add(self, source: str, type_: str, name: str, detail: dict[str, Any] | None = None) -> TimelineEvent:
+        mono, wall = self.now()
+        return self.append(TimelineEvent(mono, wall, source, type_, name, detail or {}))
+
+    def append(self, event: TimelineEvent) -> TimelineEvent:
+        with self._lock:
+            self._events.append(event)
+        return event
+
+    def mark(self, phase: str, fault: str, **detail: Any) -> TimelineEvent:
+        """Mark a fault phase (inject, proven, restore, restored) on the timeline."""
+        return self.add("phase", phase, fault, detail)
+
+    def events(self, source: str | None = None) -> list[TimelineEvent]:
+        with self._lock:
+            found = list(self._events)
+        found.sort(key=lambda e: e.mono)
+        return [e for e in found if source is None or e.source == source]
+
+    def marks(self, fault: str | None = None) -> dict[str, float]:
+        """Monotonic time of each phase mark (the last one of each phase, for ``fault`` if given)."""
+        return {e.type: e.mono for e in self.events("phase") if fault is None or e.name == fault}
+
+    def as_dicts(self) -> list[dict[str, Any]]:
+        return [{**asdict(e), "t": round(e.mono - self.origin, 3)} for e in self.events()]
+
+
+def relative(events: Iterable[TimelineEvent], origin: float) -> list[float]:
+    return [e.mono - origin for e in events]
