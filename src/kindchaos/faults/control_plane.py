@@ -200,7 +200,11 @@ class ComponentDown(Fault):
 
 
 class ComponentCrashed(Fault):
-    """A control-plane component's process killed with SIGKILL; kubelet starts a new container."""
+    """A control-plane component's process killed with SIGKILL; kubelet starts a new container.
+
+    kubelet delays each restart of a container that exited recently (10 s, doubling to 5 min, reset
+    after 10 min running), and a static pod keeps its UID across outages, so the wait allows 5.5 min.
+    """
 
     def __init__(
         self,
@@ -209,7 +213,7 @@ class ComponentCrashed(Fault):
         *,
         node: str | None = None,
         timeline: Timeline | None = None,
-        within: float = 90,
+        within: float = 330,
     ) -> None:
         super().__init__(timeline=timeline)
         self.cluster = cluster

@@ -1,0 +1,55 @@
+"""A full engine run: scheduler outage with every observer on, for its evidence."""
+
+import pytest
+
+from kindchaos.cluster.workload import Workload
+from kindchaos.evidence.scenario import ChaosRun
+from kindchaos.expect import eventually, stays, within_budget
+from kindchaos.faults import ComponentDown
+from kindchaos.images.versions import DEFAULT_REFS
+
+pytestmark = [pytest.mark.topology("single"), pytest.mark.disruptive]
+
+
+@pytest.mark.question("engine")
+@pytest.mark.component("kube-scheduler")
+def test_scheduler_outage_evidence(chaos: ChaosRun) -> None:
+    """While kube-scheduler is down a new pod stays Pending and the Service keeps answering; it is bound after."""
+    cluster = chaos.cluster
+    workload = Workload(cluster, namespace="kc-engine")
+    with chaos.step("before: the workload answers through its Service"):
+        workload.apply(replicas=2)
+        workload.wait_ready()
+        api = chaos.api_probe()
+        service = chaos.service_probe(url=f"http://{workload.service_ip()}/")
+        chaos.write_ledger(namespace="kc-engine-ledger")
+
+    def pending_unbound() -> None:
+        phase_node = cluster.kubectl("get", "pod", "-n", "kc-engine", "late", "-o",
+                                     "jsonpath={.status.phase}/{.spec.nodeName}")  # fmt: skip
+        assert phase_node == "Pending/", f"pod late is {phase_node}"
+
+    with (
+        chaos.fault(ComponentDown(cluster, "kube-scheduler")) as outage,
+        chaos.step("during: a pod created now stays Pending with no node"),
+    ):
+        cluster.kubectl("run", "late", "-n", "kc-engine", f"--image={DEFAULT_REFS.workload}",
+                        "--image-pull-policy=Never", "--restart=Never")  # fmt: skip
+        stays(pending_unbound, during=10, interval=1, expected="pod late Pending with no nodeName")
+
+    with chaos.step("after: the pod is bound and Running within 60 s"):
+        waited = within_budget(
+            lambda: (
+                cluster.kubectl("get", "pod", "-n", "kc-engine", "late", "-o", "jsonpath={.status.phase}") == "Running"
+            ),
+            budget=60,
+            what="pod late Running",
+        )
+        chaos.figure("restore_to_running_s", waited.seconds, budget=60)
+        for name, value in chaos.probe_figures(api, fault=outage).items():
+            chaos.figure(name, value, unit="")
+        for name, value in chaos.probe_figures(service, fault=outage).items():
+            chaos.figure(name, value, unit="")
+        eventually(lambda: service.samples[-1].ok, within=30, expected="the Service answering")
+    workload.delete()
+    cluster.kubectl("delete", "namespace", "kc-engine-ledger", "--wait=false")

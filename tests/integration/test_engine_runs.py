@@ -1,0 +1,153 @@
+"""The engine end to end, in a child pytest: evidence written, sabotage caught, interrupts restored."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kindchaos.cluster.health import heal
+from kindchaos.cluster.leftovers import MANIFESTS_DIR, PARKED_DIR
+from kindchaos.cluster.lifecycle import Cluster
+from kindchaos.cluster.nodes import run_in
+from kindchaos.expect import eventually
+from kindchaos.faults.control_plane import COMPONENTS, running_container
+from kindchaos.host.doctor import allure_bin
+
+pytestmark = [pytest.mark.integration, pytest.mark.topology("single"), pytest.mark.disruptive]
+
+TARGETS = Path(__file__).parent / "targets"
+REPO = Path(__file__).parents[2]
+SECRET_MARKERS = ("BEGIN RSA PRIVATE KEY", "BEGIN EC PRIVATE KEY", "client-key-data", "client-certificate-data")
+
+
+def child_pytest(target: str, results: Path, **popen: object) -> subprocess.Popen[str]:
+    """Run one target scenario in a child pytest that reuses (and keeps) the session's cluster."""
+    argv = [sys.executable, "-m", "pytest", str(TARGETS / target), "-p", "no:cacheprovider", "--keep-cluster",
+            f"--alluredir={results / 'allure'}", f"--findings={results / 'findings.json'}", "-q"]  # fmt: skip
+    return subprocess.Popen(argv, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **popen)  # type: ignore[call-overload, no-any-return]
+
+
+def allure_results(results: Path) -> list[dict[str, object]]:
+    return [json.loads(p.read_text()) for p in (results / "allure").glob("*-result.json")]
+
+
+def attachments_of(result: dict[str, object]) -> list[dict[str, str]]:
+    """Attachments of the test body, its steps, and its fixtures' set-up and tear-down."""
+    found: list[dict[str, str]] = []
+
+    def walk(node: dict[str, object]) -> None:
+        found.extend(node.get("attachments", []))  # type: ignore[arg-type]
+        for step in node.get("steps", []):  # type: ignore[attr-defined]
+            walk(step)
+
+    walk(result)
+    return found
+
+
+def containers_of(results: Path) -> list[dict[str, object]]:
+    return [json.loads(p.read_text()) for p in (results / "allure").glob("*-container.json")]
+
+
+def all_attachments(results: Path) -> dict[str, str]:
+    """Attachment name -> file, across results and fixture containers."""
+    found: dict[str, str] = {}
+    for result in allure_results(results):
+        for att in attachments_of(result):
+            found[att["name"]] = att["source"]
+    for container in containers_of(results):
+        for fixture in [*container.get("befores", []), *container.get("afters", [])]:  # type: ignore[misc]
+            for att in attachments_of(fixture):
+                found[att["name"]] = att["source"]
+    return found
+
+
+def test_a_scenario_run_leaves_evidence_and_findings(single_cluster: Cluster, tmp_path: Path) -> None:
+    child = child_pytest("scheduler_outage.py", tmp_path)
+    out, _ = child.communicate(timeout=900)
+    assert child.returncode == 0, out
+    (result,) = allure_results(tmp_path)
+    assert result["status"] == "passed"
+    steps = [s["name"] for s in result["steps"]]  # type: ignore[index, union-attr]
+    assert steps[0].startswith("before:") and steps[-1].startswith("after:"), steps
+    assert any(s.startswith("inject: outage of kube-scheduler") for s in steps), steps
+    assert any(s.startswith("restore: outage of kube-scheduler") for s in steps), steps
+    attached = all_attachments(tmp_path)
+    for name in ("timeline.json", "timeline chart", "figures", "health gate", "kubectl get nodes,pods"):
+        assert name in attached, f"{name} missing from {sorted(attached)}"
+    assert any(n.startswith("proof: outage of kube-scheduler") for n in attached)
+    assert any(n.startswith("log: kube-scheduler") for n in attached)
+    chart = tmp_path / "allure" / attached["timeline chart"]
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for source in attached.values():
+        text = (tmp_path / "allure" / source).read_bytes().decode(errors="replace")
+        assert not any(marker in text for marker in SECRET_MARKERS), f"secret material in {source}"
+    timeline = json.loads((tmp_path / "allure" / attached["timeline.json"]).read_text())
+    assert {e["source"] for e in timeline} >= {"pod", "node", "lease", "phase", "api-probe", "service-probe", "ledger"}
+    (finding,) = json.loads((tmp_path / "findings.json").read_text())["findings"]
+    assert finding["outcome"] == "passed" and finding["claim"]["question"].startswith("Does the scenario engine")
+    figures = {f["name"]: f["value"] for f in finding["figures"]}
+    assert figures["restore_to_running_s"] < 60
+    assert figures["service_success_ratio_during_fault"] == 1.0, figures
+    assert finding["faults"][0]["proven_after_s"] > 0 and finding["wall_s"] > 0
+
+
+def test_a_sabotaged_fault_fails_as_not_injected(single_cluster: Cluster, tmp_path: Path) -> None:
+    child = child_pytest("sabotaged_outage.py", tmp_path)
+    out, _ = child.communicate(timeout=600)
+    assert child.returncode == 1, out
+    (result,) = allure_results(tmp_path)
+    assert result["status"] == "failed"
+    message = result["statusDetails"]["message"]  # type: ignore[index]
+    assert "fault not injected: failed to inject outage of kube-schedulr" in message
+    assert "No such file or directory" in message
+    (finding,) = json.loads((tmp_path / "findings.json").read_text())["findings"]
+    assert finding["outcome"] == "failed"
+    report = tmp_path / "report"
+    generated = subprocess.run(
+        [str(allure_bin()), "generate", str(tmp_path / "allure"), "-o", str(report), "--clean"],
+        capture_output=True, text=True, check=False, timeout=300,
+    )  # fmt: skip
+    assert generated.returncode == 0, generated.stdout + generated.stderr
+    categories = json.loads((report / "data" / "categories.json").read_text())
+    names = {c["name"] for c in categories["children"]}
+    assert names == {"Fault not injected"}, names
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_outage_is_restored_before_the_process_exits(
+    single_cluster: Cluster, tmp_path: Path, signum: signal.Signals
+) -> None:
+    node = single_cluster.control_planes[0]
+    mark = tmp_path / "in-outage"
+    child = child_pytest("interrupted_outage.py", tmp_path, env={**os.environ, "KINDCHAOS_IN_OUTAGE": str(mark)})
+    try:
+        eventually(mark.exists, within=300, interval=0.5, expected=f"the child in its outage ({mark})")
+        assert running_container(node, COMPONENTS["kube-scheduler"]) is None
+        child.send_signal(signum)
+        out, _ = child.communicate(timeout=300)
+    finally:
+        child.kill()
+    assert child.returncode == pytest.ExitCode.INTERRUPTED, out
+    assert run_in(node, f"test -f {MANIFESTS_DIR}/kube-scheduler.yaml").code == 0
+    assert run_in(node, f"ls -A {PARKED_DIR}").output == ""
+    assert running_container(node, COMPONENTS["kube-scheduler"]) is not None
+    assert heal(single_cluster).healed == [], "the next run's health gate found something left broken"
+
+
+def test_a_killed_run_is_healed_by_the_next_health_gate(single_cluster: Cluster, tmp_path: Path) -> None:
+    node = single_cluster.control_planes[0]
+    mark = tmp_path / "in-outage"
+    child = child_pytest("interrupted_outage.py", tmp_path, env={**os.environ, "KINDCHAOS_IN_OUTAGE": str(mark)})
+    try:
+        eventually(mark.exists, within=300, interval=0.5, expected=f"the child in its outage ({mark})")
+    finally:
+        child.kill()  # SIGKILL: no restore can run
+        child.communicate(timeout=60)
+    assert run_in(node, f"test -f {PARKED_DIR}/kube-scheduler.yaml").code == 0, "SIGKILL should leave it parked"
+    report = heal(single_cluster)
+    assert report.healed == [f"moved kube-scheduler.yaml back into {MANIFESTS_DIR} on {node}"]
+    assert running_container(node, COMPONENTS["kube-scheduler"]) is not None

@@ -1,0 +1,88 @@
+"""The plugin's options, markers, selection and report files, through pytester (no cluster)."""
+
+import json
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+SCENARIOS = """
+import pytest
+
+@pytest.mark.question("etcd-failure")
+@pytest.mark.component("etcd")
+def test_member_lost():
+    pass
+
+@pytest.mark.question("control-plane-failure")
+@pytest.mark.component("kube-scheduler")
+def test_scheduler_down():
+    pass
+"""
+
+
+def test_question_and_component_markers_select_with_m_and_k(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_cat=SCENARIOS)
+    by_question = pytester.runpytest("-m", "question(id='etcd-failure')", "-p", "no:cacheprovider")
+    by_question.assert_outcomes(passed=1, deselected=1)
+    by_component = pytester.runpytest("-m", "component(name='kube-scheduler')")
+    by_component.assert_outcomes(passed=1, deselected=1)
+    by_keyword = pytester.runpytest("-k", "etcd")
+    by_keyword.assert_outcomes(passed=1, deselected=1)
+
+
+def test_an_unknown_question_id_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile('import pytest\n@pytest.mark.question("nope")\ndef test_x():\n    pass\n')
+    result = pytester.runpytest()
+    assert result.ret != 0
+    assert "unknown question id 'nope'" in result.stdout.str() + result.stderr.str()
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "fast"])
+def test_a_bad_budget_scale_is_a_one_line_usage_error(pytester: pytest.Pytester, value: str) -> None:
+    pytester.makepyfile("def test_x():\n    pass\n")
+    result = pytester.runpytest(f"--budget-scale={value}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*--budget-scale must be a positive number, got '{value}'*"])
+
+
+def test_budget_scale_from_ini_is_applied_and_shown(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nbudget_scale = 2.5\n")
+    pytester.makepyfile("from kindchaos.expect import budget_scale\ndef test_x():\n    assert budget_scale() == 2.5\n")
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*budget scale 2.5*"])
+
+
+def test_allure_categories_and_environment_are_written(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_x():\n    pass\n")
+    result = pytester.runpytest("--alluredir=results")
+    result.assert_outcomes(passed=1)
+    categories = json.loads((pytester.path / "results" / "categories.json").read_text())
+    assert [c["name"] for c in categories] == [
+        "Fault not injected",
+        "Recovery budget breached",
+        "Steady state violated",
+        "Infrastructure error",
+    ]
+    environment = (pytester.path / "results" / "environment.properties").read_text()
+    assert "Kubernetes=v1.34.12" in environment and "host.cores=" in environment
+
+
+def test_categories_regexes_split_the_error_families() -> None:
+    import re
+
+    from kindchaos.evidence.report_files import CATEGORIES
+
+    def category(status: str, message: str) -> list[str]:
+        return [
+            c["name"]
+            for c in CATEGORIES
+            if status in c["matchedStatuses"] and re.fullmatch(c.get("messageRegex", ".*"), message, re.S)
+        ]
+
+    not_injected = "kindchaos.errors.FaultNotInjected: fault not injected: failed to inject outage of x"
+    assert category("failed", not_injected) == ["Fault not injected"]
+    assert category("failed", "kindchaos.errors.BudgetBreached: budget breached: ...") == ["Recovery budget breached"]
+    assert category("failed", "SteadyStateViolated: expected pods stay for 60s") == ["Steady state violated"]
+    assert category("broken", "kindchaos.errors.ClusterError: failed to heal") == ["Infrastructure error"]
