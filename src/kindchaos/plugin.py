@@ -165,19 +165,17 @@ class ClusterPool:
         )
 
     def get(self, topology_name: str) -> Cluster:
-        from kindchaos.cluster.readiness import wait_ready
-
+        """The session's cluster of this topology; on first use it passes the health gate."""
         if topology_name not in self._clusters:
             # At most one HA cluster, and not beside another cluster, on a 2-core machine.
             if topology_name == "ha" or "ha" in self._clusters:
                 self.close(keep=bool(self._config.getoption("keep_cluster")))
-            cluster = self._create(topology_name)
-            wait_ready(cluster)
-            self._clusters[topology_name] = cluster
+            self._clusters[topology_name] = self._create(topology_name)
+            self.healthy(topology_name)
         return self._clusters[topology_name]
 
     def healthy(self, topology_name: str) -> tuple[Cluster, HealthReport]:
-        """The health gate: heal what earlier scenarios left; recreate the cluster when healing fails."""
+        """The health gate: heal what earlier scenarios (or killed runs) left; recreate the cluster if that fails."""
         from kindchaos.cluster.health import HealthReport, heal
         from kindchaos.cluster.readiness import wait_ready
         from kindchaos.errors import ClusterError
@@ -187,10 +185,9 @@ class ClusterPool:
             return cluster, heal(cluster)
         except ClusterError as exc:
             cluster.delete()
-            self._clusters.pop(topology_name)
             fresh = self._create(topology_name)
-            waited = wait_ready(fresh)
             self._clusters[topology_name] = fresh
+            waited = wait_ready(fresh)
             return fresh, HealthReport(healed=[str(exc)], ready_seconds=waited.seconds, recreated=True)
 
     def close(self, *, keep: bool) -> None:

@@ -9,12 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from kindchaos.cluster.health import heal
+from kindchaos.cluster.health import HealthReport, heal
 from kindchaos.cluster.leftovers import MANIFESTS_DIR, PARKED_DIR
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.nodes import run_in
 from kindchaos.expect import eventually
+from kindchaos.faults import KubeletStopped, NetworkPartitioned, NodeCordoned, NodeFrozen
 from kindchaos.faults.control_plane import COMPONENTS, running_container
+from kindchaos.faults.network import chain_exists
 from kindchaos.host.doctor import allure_bin
 
 pytestmark = [pytest.mark.integration, pytest.mark.topology("single"), pytest.mark.disruptive]
@@ -117,37 +119,83 @@ def test_a_sabotaged_fault_fails_as_not_injected(single_cluster: Cluster, tmp_pa
     assert names == {"Fault not injected"}, names
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
-def test_an_interrupted_outage_is_restored_before_the_process_exits(
-    single_cluster: Cluster, tmp_path: Path, signum: signal.Signals
-) -> None:
-    node = single_cluster.control_planes[0]
-    mark = tmp_path / "in-outage"
-    child = child_pytest("interrupted_outage.py", tmp_path, env={**os.environ, "KINDCHAOS_IN_OUTAGE": str(mark)})
+def faults_left(report: HealthReport) -> list[str]:
+    """What the gate healed, leaving out the restart back-off it clears after any control-plane restart."""
+    return [h for h in report.healed if "restart back-off" not in h]
+
+
+def start_fault_child(tmp_path: Path, fault: str) -> subprocess.Popen[str]:
+    """A child pytest held inside ``fault``; returns once the fault is injected and proven."""
+    mark = tmp_path / "in-fault"
+    env = {**os.environ, "KINDCHAOS_FAULT": fault, "KINDCHAOS_IN_FAULT": str(mark)}
+    child = child_pytest("interrupted_outage.py", tmp_path, env=env)
     try:
-        eventually(mark.exists, within=300, interval=0.5, expected=f"the child in its outage ({mark})")
-        assert running_container(node, COMPONENTS["kube-scheduler"]) is None
+        eventually(
+            lambda: mark.exists() or child.poll() is not None, within=300, interval=0.5, expected="child in its fault"
+        )
+    except BaseException:
+        child.kill()
+        raise
+    assert mark.exists(), f"the child ended before its fault: {child.communicate()[0]}"
+    return child
+
+
+@pytest.mark.parametrize(
+    ("signum", "fault"),
+    [(signal.SIGINT, "component:kube-controller-manager"), (signal.SIGTERM, "partition")],
+    ids=["SIGINT-controller-manager-outage", "SIGTERM-partition"],
+)
+def test_an_interrupted_fault_is_restored_before_the_process_exits(
+    single_cluster: Cluster, tmp_path: Path, signum: signal.Signals, fault: str
+) -> None:
+    node, worker = single_cluster.control_planes[0], single_cluster.workers[0]
+    child = start_fault_child(tmp_path, fault)
+    try:
+        if fault.startswith("component:"):
+            assert running_container(node, COMPONENTS["kube-controller-manager"]) is None
+        else:
+            assert chain_exists(worker)
         child.send_signal(signum)
-        out, _ = child.communicate(timeout=300)
+        out, _ = child.communicate(timeout=400)
     finally:
         child.kill()
     assert child.returncode == pytest.ExitCode.INTERRUPTED, out
-    assert run_in(node, f"test -f {MANIFESTS_DIR}/kube-scheduler.yaml").code == 0
+    assert run_in(node, f"test -f {MANIFESTS_DIR}/kube-controller-manager.yaml").code == 0
     assert run_in(node, f"ls -A {PARKED_DIR}").output == ""
-    assert running_container(node, COMPONENTS["kube-scheduler"]) is not None
-    assert heal(single_cluster).healed == [], "the next run's health gate found something left broken"
+    assert running_container(node, COMPONENTS["kube-controller-manager"]) is not None
+    assert not chain_exists(worker)
+    assert faults_left(heal(single_cluster)) == [], "the next run's health gate found something left broken"
 
 
 def test_a_killed_run_is_healed_by_the_next_health_gate(single_cluster: Cluster, tmp_path: Path) -> None:
+    """SIGKILL gives no chance to restore: the apiserver stays parked until the next health gate."""
     node = single_cluster.control_planes[0]
-    mark = tmp_path / "in-outage"
-    child = child_pytest("interrupted_outage.py", tmp_path, env={**os.environ, "KINDCHAOS_IN_OUTAGE": str(mark)})
-    try:
-        eventually(mark.exists, within=300, interval=0.5, expected=f"the child in its outage ({mark})")
-    finally:
-        child.kill()  # SIGKILL: no restore can run
-        child.communicate(timeout=60)
-    assert run_in(node, f"test -f {PARKED_DIR}/kube-scheduler.yaml").code == 0, "SIGKILL should leave it parked"
+    child = start_fault_child(tmp_path, "component:kube-apiserver")
+    child.kill()
+    child.communicate(timeout=60)
+    assert run_in(node, f"test -f {PARKED_DIR}/kube-apiserver.yaml").code == 0, "SIGKILL should leave it parked"
     report = heal(single_cluster)
-    assert report.healed == [f"moved kube-scheduler.yaml back into {MANIFESTS_DIR} on {node}"]
-    assert running_container(node, COMPONENTS["kube-scheduler"]) is not None
+    assert faults_left(report) == [f"moved kube-apiserver.yaml back into {MANIFESTS_DIR} on {node}"]
+    assert running_container(node, COMPONENTS["kube-apiserver"]) is not None
+
+
+def test_the_health_gate_heals_every_leftover_a_fault_can_leave(single_cluster: Cluster) -> None:
+    """Faults injected and never restored (as after SIGKILL): the gate finds and undoes each one."""
+    first, second = single_cluster.workers
+    left = [
+        NodeFrozen(single_cluster, first),
+        NetworkPartitioned(single_cluster, second),
+        KubeletStopped(single_cluster, second),
+        NodeCordoned(single_cluster, second),
+    ]
+    for fault in left[1:]:
+        fault.inject()
+    left[0].inject()
+    report = heal(single_cluster)
+    assert faults_left(report) == [
+        f"unpaused node {first}",
+        f"started kubelet on {second} (was inactive)",
+        f"removed the network partition of {second}",
+        f"uncordoned {second}",
+    ]
+    assert faults_left(heal(single_cluster)) == []

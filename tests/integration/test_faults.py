@@ -40,6 +40,21 @@ def timeline(single_cluster: Cluster) -> Iterator[Timeline]:
     readiness.wait_ready(single_cluster, within=180)
 
 
+# First: kubelet's restart back-off grows with every earlier restart (outages count too).
+def test_component_crash_gets_a_new_container(single_cluster: Cluster, timeline: Timeline) -> None:
+    node = single_cluster.control_planes[0]
+    before = running_container(node, COMPONENTS["kube-controller-manager"])
+    assert before is not None
+    with ComponentCrashed(single_cluster, "kube-controller-manager", timeline=timeline) as fault:
+        killed = crictl_inspect(node, before["id"])["status"]
+        assert killed["state"] == "CONTAINER_EXITED" and killed["exitCode"] == 137
+    after = running_container(node, COMPONENTS["kube-controller-manager"])
+    assert after is not None and after["id"] != before["id"]
+    restarts = int(after["annotations"]["io.kubernetes.container.restartCount"])
+    assert restarts == int(before["annotations"]["io.kubernetes.container.restartCount"]) + 1
+    assert fault.figures["restored_after_s"] > 0  # kubelet's back-off decides how long; the scenario records it
+
+
 @pytest.mark.parametrize("component", list(COMPONENTS))
 def test_component_down(single_cluster: Cluster, timeline: Timeline, component: str) -> None:
     node = single_cluster.control_planes[0]
@@ -57,20 +72,6 @@ def test_component_down(single_cluster: Cluster, timeline: Timeline, component: 
     assert any("refuses connections" in p for p in fault.proof)
     if COMPONENTS[component].lease:
         assert any(p.startswith(f"lease {component}: not renewed") for p in fault.proof), fault.proof
-
-
-def test_component_crash_gets_a_new_container(single_cluster: Cluster, timeline: Timeline) -> None:
-    node = single_cluster.control_planes[0]
-    before = running_container(node, COMPONENTS["kube-scheduler"])
-    assert before is not None
-    with ComponentCrashed(single_cluster, "kube-scheduler", timeline=timeline) as fault:
-        killed = crictl_inspect(node, before["id"])["status"]
-        assert killed["state"] == "CONTAINER_EXITED" and killed["exitCode"] == 137
-    after = running_container(node, COMPONENTS["kube-scheduler"])
-    assert after is not None and after["id"] != before["id"]
-    restarts = int(after["annotations"]["io.kubernetes.container.restartCount"])
-    assert restarts == int(before["annotations"]["io.kubernetes.container.restartCount"]) + 1
-    assert fault.figures["restored_after_s"] > 0  # kubelet's back-off decides how long; the scenario records it
 
 
 def test_node_stopped_goes_not_ready_and_comes_back(single_cluster: Cluster, timeline: Timeline) -> None:

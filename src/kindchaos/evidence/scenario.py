@@ -196,6 +196,19 @@ class ChaosRun:
         ):
             node = self.cluster.control_planes[0]
             attach.text(collect.etcd_endpoint_status(self.cluster, node), name="etcdctl endpoint status")
+        for node in sorted({n for f in self.faults if isinstance(n := getattr(f, "node", None), str)}):
+            attach.text(collect.kubectl(self.cluster, "describe", "node", node), name=f"kubectl describe node {node}")
         attach.text(
             collect.kubectl(self.cluster, "get", "nodes,pods", "-A", "-o", "wide"), name="kubectl get nodes,pods"
         )
+        attach.text(self._events_table(), name="events during the run")
+
+    def _events_table(self) -> str:
+        """Kubernetes Events seen by the recorder, one line each, relative to the recorder's start."""
+        origin = self.timeline.origin
+        lines = [
+            f"{e.mono - origin:8.1f}s  {e.detail.get('type') or '':7} {e.detail.get('reason') or '':24} {e.name}: "
+            f"{e.detail.get('message') or ''}"
+            for e in self.timeline.events("event")
+        ]
+        return "\n".join(lines) or "(no events)"

@@ -26,6 +26,9 @@ from kindchaos.faults.base import Fault
 from kindchaos.observe.timeline import Timeline
 
 CURL_REFUSED = 7
+# kubelet delays restarting a container that exited recently: 10 s doubling to 5 min, forgotten after
+# 10 min. A static pod keeps its UID when its manifest returns, so earlier outages lengthen the wait.
+BACKOFF_WITHIN = 330
 
 
 @dataclass(frozen=True)
@@ -173,7 +176,10 @@ class ComponentDown(Fault):
             assert found is not None, f"no running {self.component.name} container yet"
             assert found["id"] != self.container_before, "still the container from before the outage"
 
-        eventually(new_container_running, within=self.within * 2, expected=f"a new {self.component.name} container")
+        back = eventually(
+            new_container_running, within=BACKOFF_WITHIN, expected=f"a new {self.component.name} container"
+        )
+        self.figures["container_back_after_s"] = back.seconds
         eventually(
             lambda: check_serving(self.node, self.component),
             within=self.within * 2,
@@ -202,8 +208,7 @@ class ComponentDown(Fault):
 class ComponentCrashed(Fault):
     """A control-plane component's process killed with SIGKILL; kubelet starts a new container.
 
-    kubelet delays each restart of a container that exited recently (10 s, doubling to 5 min, reset
-    after 10 min running), and a static pod keeps its UID across outages, so the wait allows 5.5 min.
+    The wait for the new container allows for kubelet's restart back-off (see ``BACKOFF_WITHIN``).
     """
 
     def __init__(
@@ -213,7 +218,7 @@ class ComponentCrashed(Fault):
         *,
         node: str | None = None,
         timeline: Timeline | None = None,
-        within: float = 330,
+        within: float = BACKOFF_WITHIN,
     ) -> None:
         super().__init__(timeline=timeline)
         self.cluster = cluster

@@ -1,5 +1,8 @@
 """A full engine run: scheduler outage with every observer on, for its evidence."""
 
+import uuid
+from collections.abc import Iterator
+
 import pytest
 
 from kindchaos.cluster.workload import Workload
@@ -11,21 +14,28 @@ from kindchaos.images.versions import DEFAULT_REFS
 pytestmark = [pytest.mark.topology("single"), pytest.mark.disruptive]
 
 
+@pytest.fixture
+def namespace(chaos: ChaosRun) -> Iterator[str]:
+    name = f"kc-engine-{uuid.uuid4().hex[:6]}"
+    yield name
+    chaos.cluster.kubectl("delete", "namespace", name, f"{name}-ledger", "--wait=false", "--ignore-not-found")
+
+
 @pytest.mark.question("engine")
 @pytest.mark.component("kube-scheduler")
-def test_scheduler_outage_evidence(chaos: ChaosRun) -> None:
+def test_scheduler_outage_evidence(chaos: ChaosRun, namespace: str) -> None:
     """While kube-scheduler is down a new pod stays Pending and the Service keeps answering; it is bound after."""
     cluster = chaos.cluster
-    workload = Workload(cluster, namespace="kc-engine")
+    workload = Workload(cluster, namespace=namespace)
     with chaos.step("before: the workload answers through its Service"):
         workload.apply(replicas=2)
         workload.wait_ready()
         api = chaos.api_probe()
         service = chaos.service_probe(url=f"http://{workload.service_ip()}/")
-        chaos.write_ledger(namespace="kc-engine-ledger")
+        ledger = chaos.write_ledger(namespace=f"{namespace}-ledger")
 
     def pending_unbound() -> None:
-        phase_node = cluster.kubectl("get", "pod", "-n", "kc-engine", "late", "-o",
+        phase_node = cluster.kubectl("get", "pod", "-n", namespace, "late", "-o",
                                      "jsonpath={.status.phase}/{.spec.nodeName}")  # fmt: skip
         assert phase_node == "Pending/", f"pod late is {phase_node}"
 
@@ -33,14 +43,14 @@ def test_scheduler_outage_evidence(chaos: ChaosRun) -> None:
         chaos.fault(ComponentDown(cluster, "kube-scheduler")) as outage,
         chaos.step("during: a pod created now stays Pending with no node"),
     ):
-        cluster.kubectl("run", "late", "-n", "kc-engine", f"--image={DEFAULT_REFS.workload}",
+        cluster.kubectl("run", "late", "-n", namespace, f"--image={DEFAULT_REFS.workload}",
                         "--image-pull-policy=Never", "--restart=Never")  # fmt: skip
         stays(pending_unbound, during=10, interval=1, expected="pod late Pending with no nodeName")
 
     with chaos.step("after: the pod is bound and Running within 60 s"):
         waited = within_budget(
             lambda: (
-                cluster.kubectl("get", "pod", "-n", "kc-engine", "late", "-o", "jsonpath={.status.phase}") == "Running"
+                cluster.kubectl("get", "pod", "-n", namespace, "late", "-o", "jsonpath={.status.phase}") == "Running"
             ),
             budget=60,
             what="pod late Running",
@@ -51,5 +61,8 @@ def test_scheduler_outage_evidence(chaos: ChaosRun) -> None:
         for name, value in chaos.probe_figures(service, fault=outage).items():
             chaos.figure(name, value, unit="")
         eventually(lambda: service.samples[-1].ok, within=30, expected="the Service answering")
-    workload.delete()
-    cluster.kubectl("delete", "namespace", "kc-engine-ledger", "--wait=false")
+        ledger.stop()
+        report = ledger.verify()
+        assert report.intact, f"acknowledged writes lost or reordered: {report}"
+        chaos.figure("writes_acknowledged", report.acknowledged, unit="")
+        chaos.figure("writes_failed", report.failed, unit="")
