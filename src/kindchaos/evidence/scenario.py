@@ -117,7 +117,7 @@ class ChaosRun:
     def probe_figures(self, probe: ApiProbe | ServiceProbe | WriteLedger, *, fault: Fault) -> dict[str, Any]:
         """Unavailability window, success ratio during the fault and time to first success after restore."""
         samples = probe.samples
-        injected, restore, restored = fault.at("inject"), fault.at("restore"), fault.at("restored")
+        injected, restore = fault.at("inject"), fault.at("restore")
         during = figures.between(samples, injected, restore)
         windows = [
             w for w in figures.unavailability_windows(samples) if injected is None or w.end is None or w.end >= injected
@@ -133,8 +133,6 @@ class ChaosRun:
                 None if restore is None else figures.first_success_after(samples, restore)
             ),
         }
-        if restored is not None:
-            found[f"{label}_after_restored"] = len(figures.between(samples, restored))
         return found
 
     # --- the end of the run ----------------------------------------------------------------------

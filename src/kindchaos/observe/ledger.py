@@ -19,6 +19,7 @@ from kubernetes.client.exceptions import ApiException
 
 from kindchaos.cluster.api import api_client
 from kindchaos.observe.figures import Sample
+from kindchaos.observe.probes import error_text
 from kindchaos.observe.timeline import Timeline, TimelineEvent
 
 LEDGER_LABEL = "kindchaos.dev/ledger"
@@ -110,7 +111,7 @@ class WriteLedger:
                 self.acknowledged.append(ack)
                 self._record(mono, wall, ok=True, name=name, rv=ack.resource_version)
             except Exception as exc:  # a failed or unanswered write is an outcome, not an error
-                self._record(mono, wall, ok=False, name=name, error=f"{type(exc).__name__}: {str(exc)[:120]}")
+                self._record(mono, wall, ok=False, name=name, error=error_text(exc))
             self._stop.wait(max(0.0, self.interval - (time.monotonic() - mono)))
 
     def _record(self, mono: float, wall: float, *, ok: bool, **detail: Any) -> None:

@@ -29,7 +29,7 @@ DEFAULT_TIMEOUT = 2.0
 DEFAULT_MAX_SECONDS = 1800.0
 
 
-def _error_text(exc: BaseException) -> str:
+def error_text(exc: BaseException) -> str:
     status = getattr(exc, "status", None)
     if status:
         return f"HTTP {status} {getattr(exc, 'reason', '')}".strip()
@@ -125,7 +125,7 @@ class ApiProbe(_Probe):
                     started_wall=wall,
                     ok=False,
                     latency=time.monotonic() - mono,
-                    error=_error_text(exc),
+                    error=error_text(exc),
                 )
             self._stop.wait(max(0.0, self.interval - (time.monotonic() - mono)))
 

@@ -10,6 +10,7 @@ from kindchaos.evidence.scenario import ChaosRun
 from kindchaos.expect import eventually, stays, within_budget
 from kindchaos.faults import ComponentDown
 from kindchaos.images.versions import DEFAULT_REFS
+from kindchaos.observe import figures
 
 pytestmark = [pytest.mark.topology("single"), pytest.mark.disruptive]
 
@@ -55,7 +56,10 @@ def test_scheduler_outage_evidence(chaos: ChaosRun, namespace: str) -> None:
             budget=60,
             what="pod late Running",
         )
-        chaos.figure("restore_to_running_s", waited.seconds, budget=60)
+        running_at = figures.pod_first_seen(chaos.timeline, f"{namespace}/late", lambda pod: pod["phase"] == "Running")
+        restored_at = outage.at("restore")
+        assert running_at is not None and restored_at is not None, "the pod watch never saw late Running"
+        chaos.figure("restore_to_running_s", running_at - restored_at, budget=60, note=f"waited {waited.seconds:.1f}s")
         for name, value in chaos.probe_figures(api, fault=outage).items():
             chaos.figure(name, value, unit="")
         for name, value in chaos.probe_figures(service, fault=outage).items():
