@@ -5,8 +5,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from kindchaos.cluster import readiness
 from kindchaos.cluster.api import core
+from kindchaos.cluster.health import heal
 from kindchaos.cluster.leftovers import MANIFESTS_DIR, PARKED_DIR
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.nodes import container_state, crictl_inspect, ip_address, run_in, unit_state
@@ -37,7 +37,7 @@ def phases(timeline: Timeline) -> list[str]:
 @pytest.fixture
 def timeline(single_cluster: Cluster) -> Iterator[Timeline]:
     yield Timeline()
-    readiness.wait_ready(single_cluster, within=180)
+    heal(single_cluster)  # each test leaves the cluster whole, and kubelet's restart back-off cleared
 
 
 # First: kubelet's restart back-off grows with every earlier restart (outages count too).
