@@ -17,12 +17,19 @@ from kubernetes import client
 
 from kindchaos import shell
 from kindchaos.cluster.api import api_client
-from kindchaos.cluster.leftovers import MANIFESTS_DIR, NODE_UNITS, PARKED_DIR, PARTITION_CHAIN
+from kindchaos.cluster.leftovers import (
+    MANIFESTS_DIR,
+    NODE_UNITS,
+    PARKED_DIR,
+    PARTITION_CHAIN,
+    REPLICAS_ANNOTATION,
+    STOPPED_PROCESSES,
+)
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.nodes import container_state, run_in, sh, unit_state
 from kindchaos.cluster.readiness import wait_ready
 from kindchaos.errors import ClusterError
-from kindchaos.waiting import ConditionTimeout
+from kindchaos.waiting import ConditionTimeout, wait_for
 
 STATIC_PODS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler")
 BACKOFF_MEMORY_S = 600
@@ -68,6 +75,10 @@ def _heal_inside(cluster: Cluster, node: str, report: HealthReport) -> None:
         if state != "active":
             sh(node, f"systemctl start {unit}", timeout=120)
             report.healed.append(f"started {unit} on {node} (was {state})")
+    for line in run_in(node, STOPPED_PROCESSES).output.splitlines():
+        pid, _, name = line.partition(" ")
+        run_in(node, f"kill -CONT {pid}")
+        report.healed.append(f"continued stopped process {name} (pid {pid}) on {node}")
     if run_in(node, f"iptables -n -L {PARTITION_CHAIN} >/dev/null 2>&1").code == 0:
         sh(node, HEAL_PARTITION)
         report.healed.append(f"removed the network partition of {node}")
@@ -112,8 +123,26 @@ def _clear_back_off(cluster: Cluster, report: HealthReport) -> None:
             report.healed.append(f"restarted kubelet on {node} to clear the restart back-off of {', '.join(exited)}")
 
 
-def _heal_cordons(cluster: Cluster, report: HealthReport) -> None:
+def _heal_objects(cluster: Cluster, report: HealthReport) -> None:
+    """Through the API: uncordon nodes, scale back Deployments a fault scaled down."""
     core = client.CoreV1Api(api_client(cluster.kubeconfig))
+    apps = client.AppsV1Api(api_client(cluster.kubeconfig))
+    deployments: list[Any] = apps.list_deployment_for_all_namespaces().items
+    for found in deployments:
+        before = (found.metadata.annotations or {}).get(REPLICAS_ANNOTATION)
+        if before is not None:
+            name, namespace = found.metadata.name, found.metadata.namespace
+            apps.patch_namespaced_deployment(
+                name, namespace, {"metadata": {"annotations": {REPLICAS_ANNOTATION: None}}}
+            )
+            apps.patch_namespaced_deployment_scale(name, namespace, {"spec": {"replicas": int(before)}})
+            report.healed.append(f"scaled deployment {namespace}/{name} back to {before}")
+
+            def ready(name: str = name, namespace: str = namespace, want: int = int(before)) -> None:
+                status: Any = apps.read_namespaced_deployment(name, namespace).status
+                assert (status.ready_replicas or 0) >= want, f"{namespace}/{name}: {status.ready_replicas} ready"
+
+            wait_for(ready, within=120, interval=2, expected=f"deployment {namespace}/{name} ready")
     nodes: list[Any] = core.list_node().items
     for node in nodes:
         if node.spec.unschedulable:
@@ -130,7 +159,7 @@ def heal(cluster: Cluster, *, ready_within: float = 240) -> HealthReport:
             _heal_inside(cluster, node, report)
         _clear_back_off(cluster, report)
         waited = wait_ready(cluster, within=ready_within)
-        _heal_cordons(cluster, report)
+        _heal_objects(cluster, report)
     except (shell.CommandFailed, ConditionTimeout) as exc:
         raise ClusterError(f"failed to heal cluster {cluster.name!r}: {exc}", hint="it will be recreated") from exc
     report.ready_seconds = waited.seconds

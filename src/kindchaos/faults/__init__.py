@@ -5,10 +5,13 @@ from kindchaos.faults.control_plane import ComponentCrashed, ComponentDown
 from kindchaos.faults.drain import DrainBlocked, NodeCordoned, NodeDrained, drain
 from kindchaos.faults.network import NetworkPartitioned
 from kindchaos.faults.nodes import KubeletStopped, NodeFrozen, NodeStopped, RuntimeStopped
+from kindchaos.faults.processes import ProcessFrozen
+from kindchaos.faults.workloads import DeploymentScaledToZero
 
 __all__ = [
     "ComponentCrashed",
     "ComponentDown",
+    "DeploymentScaledToZero",
     "DrainBlocked",
     "Fault",
     "KubeletStopped",
@@ -17,6 +20,7 @@ __all__ = [
     "NodeDrained",
     "NodeFrozen",
     "NodeStopped",
+    "ProcessFrozen",
     "RuntimeStopped",
     "drain",
 ]

@@ -1,0 +1,62 @@
+"""kube-apiserver outage on a single control plane: the API is gone, the data path is not."""
+
+import json
+
+import pytest
+
+from kindchaos.cluster.pods import pod_states
+from kindchaos.cluster.workload import Workload
+from kindchaos.evidence.scenario import ChaosRun
+from kindchaos.expect.budget import assert_within_budget
+from kindchaos.faults import ComponentDown
+from kindchaos.observe import figures
+
+pytestmark = [
+    pytest.mark.topology("single"),
+    pytest.mark.question("control-plane-failure"),
+    pytest.mark.component("kube-apiserver"),
+    pytest.mark.disruptive,
+]
+
+API_BACK_AFTER_RESTORE_S = 60  # measured: see README "Measured figures"
+
+
+def resource_versions(workload: Workload) -> dict[str, str]:
+    items = json.loads(workload.cluster.kubectl("get", "deploy,rs,pods,svc", "-n", workload.namespace, "-o", "json"))
+    return {f"{i['kind']}/{i['metadata']['name']}": i["metadata"]["resourceVersion"] for i in items["items"]}
+
+
+def test_apiserver_outage(chaos: ChaosRun, workload: Workload) -> None:
+    """While the only kube-apiserver is down every API request fails, the workload keeps answering through its
+    Service, and afterwards every object and resourceVersion is unchanged."""
+    cluster, ns = chaos.cluster, workload.namespace
+    pods_before, versions_before = pod_states(cluster, ns, "app=web"), resource_versions(workload)
+    api = chaos.api_probe()
+    service = chaos.service_probe(url=f"http://{workload.service_ip()}/")
+    with (
+        chaos.fault(ComponentDown(cluster, "kube-apiserver")) as outage,
+        chaos.step("during: probes run against the API and the Service"),
+    ):
+        service.wait_for_first_sample()
+    proven, restore = outage.at("proven"), outage.at("restore")
+    assert proven is not None and restore is not None
+    with chaos.step(
+        f"after: the API answers within {API_BACK_AFTER_RESTORE_S} s; objects and resourceVersions unchanged"
+    ):
+        during_api = figures.between(api.samples, proven, restore)
+        during_service = figures.between(service.samples, proven, restore)
+        windows = figures.unavailability_windows(api.samples)
+        longest = max((w.seconds or 0.0 for w in windows), default=0.0)
+        back = figures.first_success_after(api.samples, restore)
+        chaos.figure("api_requests_while_down", len(during_api), unit="")
+        chaos.figure("api_failed_while_down", sum(not s.ok for s in during_api), unit="")
+        chaos.figure("api_unavailability_s", longest)
+        chaos.figure("api_first_success_after_restore_s", back, budget=API_BACK_AFTER_RESTORE_S)
+        chaos.figure("service_requests_while_down", len(during_service), unit="")
+        chaos.figure("service_success_ratio_while_down", figures.success_ratio(during_service), unit="")
+        chaos.figure("apiserver_graceful_stop_s", outage.figures["proven_after_s"])
+        assert during_api and all(not s.ok for s in during_api), "an API request succeeded while the apiserver was down"
+        assert figures.success_ratio(during_service) == 1.0, "the Service failed requests while only the API was down"
+        assert_within_budget(back, budget=API_BACK_AFTER_RESTORE_S, what="the first API success after restore")
+        assert pod_states(cluster, ns, "app=web") == pods_before
+        assert resource_versions(workload) == versions_before

@@ -1,0 +1,56 @@
+"""CoreDNS down: names stop resolving, addresses keep working."""
+
+import pytest
+
+from kindchaos.cluster.workload import Workload
+from kindchaos.errors import KindChaosError
+from kindchaos.evidence.scenario import ChaosRun
+from kindchaos.expect import stays, within_budget
+from kindchaos.faults import DeploymentScaledToZero
+
+pytestmark = [
+    pytest.mark.topology("single"),
+    pytest.mark.question("control-plane-failure"),
+    pytest.mark.component("coredns"),
+    pytest.mark.disruptive,
+]
+
+LOOKUPS_BACK_AFTER_RESTORE_S = 60  # measured: see README "Measured figures"
+OUTAGE_HELD_S = 15
+
+
+def lookup(workload: Workload) -> list[str] | str:
+    """The addresses the name resolves to, or the error text."""
+    try:
+        return workload.resolve(f"{workload.name}.{workload.namespace}.svc.cluster.local")
+    except KindChaosError as exc:
+        return str(exc)
+
+
+def test_coredns_down(chaos: ChaosRun, workload: Workload) -> None:
+    """While CoreDNS has no replica, Service names do not resolve but connections by ClusterIP still work;
+    lookups work again within 60 s of its return."""
+    ip = workload.service_ip()
+    with chaos.step("before: the Service name resolves to its ClusterIP"):
+        assert lookup(workload) == [ip]
+
+    def fails_but_ip_works() -> None:
+        found = lookup(workload)
+        assert isinstance(found, str), f"the name still resolved to {found}"
+        answer = workload.get(f"http://{ip}/")
+        assert answer.get("pod"), f"no pod answered by ClusterIP: {answer}"
+
+    with (
+        chaos.fault(DeploymentScaledToZero(chaos.cluster, "kube-system", "coredns")) as outage,
+        chaos.step(f"during: lookups fail and the ClusterIP answers, for {OUTAGE_HELD_S} s"),
+    ):
+        stays(fails_but_ip_works, during=OUTAGE_HELD_S, interval=2, expected="lookup failing, ClusterIP answering")
+
+    with chaos.step(f"after: the name resolves within {LOOKUPS_BACK_AFTER_RESTORE_S} s of the restore"):
+        restore, restored = outage.at("restore"), outage.at("restored")
+        assert restore is not None and restored is not None
+        waited = within_budget(
+            lambda: lookup(workload) == [ip], budget=LOOKUPS_BACK_AFTER_RESTORE_S, what="the Service name resolving"
+        )
+        chaos.figure("coredns_ready_after_restore_s", restored - restore)
+        chaos.figure("restore_to_lookup_ok_s", restored - restore + waited.seconds, budget=LOOKUPS_BACK_AFTER_RESTORE_S)

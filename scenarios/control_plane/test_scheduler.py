@@ -1,0 +1,105 @@
+"""kube-scheduler failures: a real outage (manifest moved away) and a crash (process killed)."""
+
+import pytest
+import yaml
+
+from kindchaos.cluster.pods import bare_pod, pod_states
+from kindchaos.cluster.workload import Workload
+from kindchaos.evidence.scenario import ChaosRun
+from kindchaos.expect import stays, within_budget
+from kindchaos.expect.budget import assert_within_budget
+from kindchaos.faults import ComponentCrashed, ComponentDown
+from kindchaos.faults.control_plane import lease
+from kindchaos.images.versions import DEFAULT_REFS
+from kindchaos.observe import figures
+
+pytestmark = [
+    pytest.mark.topology("single"),
+    pytest.mark.question("control-plane-failure"),
+    pytest.mark.component("kube-scheduler"),
+    pytest.mark.disruptive,
+]
+
+LATE_PODS = ("late-0", "late-1", "late-2")
+# Budgets: measured on the 2-core reference machine, with headroom (measured figure in the comment).
+BIND_AFTER_RESTORE_S = 30  # measured: see README "Measured figures"
+RUNNING_AFTER_RESTORE_S = 45
+OUTAGE_HELD_S = 20
+
+
+def test_scheduler_outage(chaos: ChaosRun, workload: Workload) -> None:
+    """While kube-scheduler is down, running pods keep running and new pods stay Pending;
+    they are bound within 30 s of its return."""
+    cluster, ns = chaos.cluster, workload.namespace
+    running_before = pod_states(cluster, ns, "app=web")
+    holder_before = lease(cluster, "kube-scheduler")[0]
+    chaos.service_probe(url=f"http://{workload.service_ip()}/")
+
+    def unchanged_and_unbound() -> None:
+        assert pod_states(cluster, ns, "app=web") == running_before, "running pods changed"
+        late = pod_states(cluster, ns, "app=late")
+        assert set(late) == set(LATE_PODS), f"late pods: {sorted(late)}"
+        bound = {name: s.node for name, s in late.items() if s.node or s.phase != "Pending"}
+        assert not bound, f"bound while the scheduler is down: {bound}"
+
+    with (
+        chaos.fault(ComponentDown(cluster, "kube-scheduler")) as outage,
+        chaos.step(f"during: 3 new pods stay Pending with no node for {OUTAGE_HELD_S} s; running pods unchanged"),
+    ):
+        docs = [bare_pod(name, namespace=ns, image=DEFAULT_REFS.workload) for name in LATE_PODS]
+        cluster.kubectl("apply", "-f", "-", input_text=yaml.safe_dump_all(docs))
+        stays(unchanged_and_unbound, during=OUTAGE_HELD_S, interval=2, expected="new pods unbound, old unchanged")
+
+    with chaos.step(
+        f"after: every new pod bound within {BIND_AFTER_RESTORE_S} s and Running within {RUNNING_AFTER_RESTORE_S} s"
+    ):
+
+        def all_running() -> None:
+            late = pod_states(cluster, ns, "app=late")
+            not_running = {n: s.phase for n, s in late.items() if s.phase != "Running"}
+            assert len(late) == 3 and not not_running, f"not Running: {not_running}"
+
+        within_budget(all_running, budget=RUNNING_AFTER_RESTORE_S, what="the 3 new pods Running")
+        restore = outage.at("restore")
+        assert restore is not None
+        binds = [figures.pod_first_seen(chaos.timeline, f"{ns}/{p}", lambda d: bool(d["node"])) for p in LATE_PODS]
+        running = [
+            figures.pod_first_seen(chaos.timeline, f"{ns}/{p}", lambda d: d["phase"] == "Running") for p in LATE_PODS
+        ]
+        first_bind = min((b for b in binds if b is not None), default=None)
+        all_bound = None if None in binds else max(b for b in binds if b is not None)
+        all_up = None if None in running else max(r for r in running if r is not None)
+        chaos.figure(
+            "restore_to_first_bind_s", None if first_bind is None else first_bind - restore, budget=BIND_AFTER_RESTORE_S
+        )
+        chaos.figure("restore_to_all_bound_s", None if all_bound is None else all_bound - restore)
+        chaos.figure(
+            "restore_to_all_running_s", None if all_up is None else all_up - restore, budget=RUNNING_AFTER_RESTORE_S
+        )
+        chaos.figure("scheduler_container_back_s", outage.figures.get("container_back_after_s"))
+        holder_after = lease(cluster, "kube-scheduler")[0]
+        chaos.figure("lease_holder_before", holder_before, unit="")
+        chaos.figure("lease_holder_after", holder_after, unit="")
+        assert_within_budget(
+            None if all_bound is None else all_bound - restore,
+            budget=BIND_AFTER_RESTORE_S,
+            what="binding every new pod after restore",
+        )
+        assert pod_states(cluster, ns, "app=web") == running_before, "the running pods changed after the outage"
+        assert holder_after != holder_before, "a new scheduler process should hold the lease under a new identity"
+
+
+def test_scheduler_crash(chaos: ChaosRun, workload: Workload) -> None:
+    """When kube-scheduler crashes, kubelet starts a new container and the workload is not disrupted."""
+    cluster = chaos.cluster
+    service = chaos.service_probe(url=f"http://{workload.service_ip()}/")
+    running_before = pod_states(cluster, workload.namespace, "app=web")
+    with chaos.fault(ComponentCrashed(cluster, "kube-scheduler")) as crash:
+        pass
+    with chaos.step("after: a new scheduler container; every Service request answered; pods unchanged"):
+        chaos.figure("crash_to_new_container_s", crash.figures["restored_after_s"])
+        ratio = figures.success_ratio(figures.between(service.samples, crash.at("inject"), crash.at("restored")))
+        chaos.figure("service_success_ratio_during_crash", ratio, unit="")
+        assert ratio == 1.0, f"Service success ratio during the crash was {ratio}"
+        assert pod_states(cluster, workload.namespace, "app=web") == running_before
+        chaos.attach_kubectl("get", "pods", "-n", "kube-system", "-l", "component=kube-scheduler", "-o", "wide")
