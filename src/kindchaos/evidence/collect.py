@@ -6,14 +6,9 @@ inside the node), so evidence is still collected while the API is down.
 
 from __future__ import annotations
 
+from kindchaos.cluster.etcd import etcdctl
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.nodes import crictl_container, run_in
-
-ETCDCTL_TLS = (
-    "--cacert=/etc/kubernetes/pki/etcd/ca.crt "
-    "--cert=/etc/kubernetes/pki/etcd/healthcheck-client.crt "
-    "--key=/etc/kubernetes/pki/etcd/healthcheck-client.key"
-)
 
 
 def kubectl(cluster: Cluster, *args: str) -> str:
@@ -38,15 +33,6 @@ def component_log(cluster: Cluster, node: str, component: str, *, tail: int = 20
 
 
 def etcd_endpoint_status(cluster: Cluster, node: str) -> str:
-    """``etcdctl endpoint status --cluster`` run inside the node's etcd container."""
-    try:
-        containers = crictl_container(node, "etcd")
-    except Exception as exc:
-        return f"crictl ps failed on {node}: {exc}"
-    if not containers:
-        return f"no running etcd container on {node}"
-    command = (
-        f"crictl exec {containers[0]['id']} etcdctl --endpoints=https://127.0.0.1:2379 {ETCDCTL_TLS} "
-        "endpoint status --cluster -w table"
-    )
-    return run_in(node, command, timeout=30).output
+    """``etcdctl endpoint status --cluster`` from the node's etcd container."""
+    ran = etcdctl(node, "endpoint status --cluster -w table")
+    return ran.output if ran.code == 0 else f"etcdctl exited {ran.code}: {ran.output}"

@@ -109,6 +109,10 @@ class ChaosRun:
             value = round(value, 3)
         self.figures.append(Figure(name, value, unit, budget, note))
 
+    def attach_text(self, body: str, *, name: str) -> None:
+        """A text attachment (redacted, like every attachment)."""
+        attach.text(body, name=name)
+
     def attach_kubectl(self, *args: str, name: str | None = None) -> str:
         out = collect.kubectl(self.cluster, *args)
         attach.text(out, name=name or "kubectl " + " ".join(args))

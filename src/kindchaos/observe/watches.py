@@ -37,6 +37,7 @@ def pod_summary(pod: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     containers = status.get("containerStatuses") or []
     return f"{meta['namespace']}/{meta['name']}", {
         "uid": meta.get("uid"),
+        "rv": meta.get("resourceVersion"),
         "phase": status.get("phase"),
         "node": spec.get("nodeName"),
         "ready": _ready(status.get("conditions")) == "True",

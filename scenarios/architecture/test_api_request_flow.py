@@ -1,0 +1,69 @@
+"""The API request flow: authentication, authorization and admission each refuse before anything is stored."""
+
+import uuid
+
+import pytest
+import yaml
+
+from kindchaos.cluster.etcd import etcdctl
+from kindchaos.cluster.nodes import run_in
+from kindchaos.evidence.scenario import ChaosRun
+
+pytestmark = [
+    pytest.mark.topology("single"),
+    pytest.mark.question("components"),
+    pytest.mark.component("kube-apiserver"),
+]
+
+
+def post_configmap(node: str, ns: str, name: str, token: str | None) -> tuple[str, str]:
+    """POST a ConfigMap from inside the control-plane node with ``token`` (or none); (HTTP status, reason)."""
+    body = '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"%s"},"data":{"k":"v"}}' % name  # noqa: UP031
+    auth = f"-H 'Authorization: Bearer {token}'" if token else ""
+    out = run_in(
+        node,
+        f"curl -sk -m 5 -o /tmp/kc-reply -w '%{{http_code}}' -X POST {auth} -H 'Content-Type: application/json' "
+        f"--data '{body}' https://127.0.0.1:6443/api/v1/namespaces/{ns}/configmaps; echo; "
+        "jq -r '.reason + \": \" + .message' /tmp/kc-reply; rm -f /tmp/kc-reply",
+    ).output.splitlines()
+    return out[0], " ".join(out[1:])
+
+
+def test_api_request_flow(chaos: ChaosRun) -> None:
+    """A request with a bad token is refused with 401 (authentication), a ServiceAccount without RBAC rights
+    with 403 (authorization), and a request over a ResourceQuota with 403 at admission; none reaches etcd."""
+    cluster, node = chaos.cluster, chaos.cluster.control_planes[0]
+    ns = f"kc-api-{uuid.uuid4().hex[:6]}"
+    quota = {"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "cm", "namespace": ns},
+             "spec": {"hard": {"configmaps": "1"}}}  # fmt: skip
+    cluster.kubectl("create", "namespace", ns)
+    try:
+        cluster.kubectl("create", "serviceaccount", "-n", ns, "nobody")
+        cluster.kubectl("apply", "-f", "-", input_text=yaml.safe_dump(quota))
+        sa_token = cluster.kubectl("create", "token", "-n", ns, "nobody", "--duration=10m")
+        cluster.kubectl("create", "serviceaccount", "-n", ns, "writer")
+        cluster.kubectl(
+            "create", "rolebinding", "-n", ns, "writer", "--clusterrole=edit", f"--serviceaccount={ns}:writer"
+        )
+        writer_token = cluster.kubectl("create", "token", "-n", ns, "writer", "--duration=10m")
+        results = {}
+        with chaos.step("authentication: a made-up bearer token gets 401"):
+            results["bad-token"] = post_configmap(node, ns, "by-bad-token", "not-a-real-token")
+            results["anonymous"] = post_configmap(node, ns, "by-anonymous", None)
+            assert results["bad-token"][0] == "401", results["bad-token"]
+        with chaos.step("authorization: a ServiceAccount without RBAC rights gets 403 Forbidden"):
+            results["no-rbac"] = post_configmap(node, ns, "by-nobody", sa_token)
+            assert results["no-rbac"][0] == "403" and "forbidden" in results["no-rbac"][1].lower(), results["no-rbac"]
+        with chaos.step("admission: over the ResourceQuota (kube-root-ca.crt already counts) gets 403 exceeded quota"):
+            results["quota"] = post_configmap(node, ns, "over-quota", writer_token)
+            assert results["quota"][0] == "403" and "exceeded quota" in results["quota"][1], results["quota"]
+        with chaos.step("etcd: no key for any refused request"):
+            for name in ("by-bad-token", "by-anonymous", "by-nobody", "over-quota"):
+                keys = etcdctl(node, f"get /registry/configmaps/{ns}/{name} --keys-only").output.strip()
+                assert keys == "", f"etcd holds {keys}"
+            stored = etcdctl(node, f"get /registry/configmaps/{ns}/ --prefix --keys-only").output.split()
+            assert stored == [f"/registry/configmaps/{ns}/kube-root-ca.crt"], stored
+        for case, (status, reason) in results.items():
+            chaos.figure(f"{case}_http_status", status, unit="", note=reason[:150])
+    finally:
+        cluster.kubectl("delete", "namespace", ns, "--wait=false")
