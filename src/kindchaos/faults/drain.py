@@ -19,7 +19,7 @@ from kindchaos.cluster.api import api_client
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.errors import ClaimViolated
 from kindchaos.expect.conditions import eventually
-from kindchaos.faults.nodes import _NodeFault
+from kindchaos.faults.nodes import NodeFault
 from kindchaos.observe.timeline import Timeline
 
 MIRROR_ANNOTATION = "kubernetes.io/config.mirror"
@@ -108,7 +108,7 @@ def _reason(exc: ApiException) -> str:
         return str(exc.reason)
 
 
-class NodeDrained(_NodeFault):
+class NodeDrained(NodeFault):
     """A node cordoned and drained, then uncordoned."""
 
     def __init__(self, cluster: Cluster, node: str, *, timeline: Timeline | None = None, timeout: float = 120) -> None:
@@ -139,7 +139,7 @@ class NodeDrained(_NodeFault):
         self._prove_api_ready()
 
 
-class NodeCordoned(_NodeFault):
+class NodeCordoned(NodeFault):
     """A node marked unschedulable (no eviction), then uncordoned."""
 
     @property

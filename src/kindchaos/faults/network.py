@@ -12,7 +12,7 @@ from kindchaos.cluster.leftovers import PARTITION_CHAIN
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.nodes import ip_address, run_in, sh
 from kindchaos.expect.conditions import eventually
-from kindchaos.faults.nodes import _NodeFault
+from kindchaos.faults.nodes import NodeFault
 from kindchaos.observe.timeline import Timeline
 
 CURL_TIMEOUT = 28
@@ -49,7 +49,7 @@ def reach(node: str, peer_ip: str) -> int:
     return run_in(node, f"curl -sk -m 3 -o /dev/null https://{peer_ip}:10250/healthz").code
 
 
-class NetworkPartitioned(_NodeFault):
+class NetworkPartitioned(NodeFault):
     """A node partitioned from the rest of the cluster, and healed."""
 
     def __init__(

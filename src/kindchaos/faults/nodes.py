@@ -37,7 +37,9 @@ def wait_api_ready(cluster: Cluster, node: str, *, ready: bool, within: float) -
     eventually(condition, within=within, interval=2, retry_on=API_ERRORS, expected=f"API reporting {node} {word}")
 
 
-class _NodeFault(Fault):
+class NodeFault(Fault):
+    """A fault on one node; restoring it always ends with the API reporting the node Ready."""
+
     def __init__(
         self, cluster: Cluster, node: str, *, timeline: Timeline | None = None, await_not_ready: bool = False
     ) -> None:
@@ -58,7 +60,7 @@ class _NodeFault(Fault):
         self.observed(f"API: node {self.node} Ready")
 
 
-class NodeStopped(_NodeFault):
+class NodeStopped(NodeFault):
     """The node's container stopped (as a machine powered off) and started again."""
 
     ip_before = ""
@@ -89,7 +91,7 @@ class NodeStopped(_NodeFault):
         self._prove_api_ready()
 
 
-class NodeFrozen(_NodeFault):
+class NodeFrozen(NodeFault):
     """Every process of the node frozen (docker pause, the cgroup freezer) and thawed."""
 
     @property
@@ -117,7 +119,7 @@ class NodeFrozen(_NodeFault):
         self._prove_api_ready()
 
 
-class _UnitStopped(_NodeFault):
+class _UnitStopped(NodeFault):
     unit = ""
     process = ""
 

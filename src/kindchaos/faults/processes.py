@@ -11,7 +11,7 @@ from __future__ import annotations
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.nodes import run_in, sh
 from kindchaos.expect.conditions import eventually
-from kindchaos.faults.nodes import _NodeFault
+from kindchaos.faults.nodes import NodeFault
 from kindchaos.observe.timeline import Timeline
 
 
@@ -26,7 +26,7 @@ def port_answers(node: str, url: str) -> tuple[int, str]:
     return ran.code, ran.output
 
 
-class ProcessFrozen(_NodeFault):
+class ProcessFrozen(NodeFault):
     """Every process named ``process`` on ``node`` stopped (SIGSTOP), then continued (SIGCONT)."""
 
     def __init__(
