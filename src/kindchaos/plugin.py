@@ -90,9 +90,15 @@ def pytest_report_header(config: pytest.Config) -> str:
     )
 
 
+TOPOLOGY_ORDER = {None: 0, "single": 1, "ha": 2}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Give positional ``question``/``component`` markers keyword twins so ``-m`` and ``-k`` select on them."""
+    """Give positional ``question``/``component`` markers keyword twins so ``-m`` and ``-k`` select on them,
+    and run tests grouped by topology (stable otherwise) so each cluster is created once per session."""
     from kindchaos.questions import question_text
+
+    items.sort(key=lambda item: TOPOLOGY_ORDER.get(_marker_arg(item, "topology"), 3))
 
     for item in items:
         for marker in list(item.iter_markers("question")):
@@ -204,13 +210,15 @@ def kindchaos_clusters(request: pytest.FixtureRequest) -> Iterator[ClusterPool]:
     pool.close(keep=bool(request.config.getoption("keep_cluster")))
 
 
-@pytest.fixture(scope="session")
+# Module scope: the pool keeps one cluster alive at a time when `ha` is involved, so a module that comes
+# after an `ha` module must ask the pool again (and get a recreated `single`), not reuse a stale object.
+@pytest.fixture(scope="module")
 def single_cluster(kindchaos_clusters: ClusterPool) -> Cluster:
     """The session's `single` cluster (1 control plane + 2 workers)."""
     return kindchaos_clusters.get("single")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def ha_cluster(kindchaos_clusters: ClusterPool) -> Cluster:
     """The session's `ha` cluster (3 control planes + 1 worker, haproxy in front)."""
     return kindchaos_clusters.get("ha")

@@ -86,3 +86,13 @@ def test_categories_regexes_split_the_error_families() -> None:
     assert category("failed", "kindchaos.errors.BudgetBreached: budget breached: ...") == ["Recovery budget breached"]
     assert category("failed", "SteadyStateViolated: expected pods stay for 60s") == ["Steady state violated"]
     assert category("broken", "kindchaos.errors.ClusterError: failed to heal") == ["Infrastructure error"]
+
+
+def test_tests_run_grouped_by_topology_so_each_cluster_is_made_once(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_a='import pytest\n@pytest.mark.topology("ha")\ndef test_ha_first():\n    pass\n',
+        test_b='import pytest\n@pytest.mark.topology("single")\ndef test_single():\n    pass\n'
+        "def test_plain():\n    pass\n",
+    )
+    result = pytester.runpytest("-v")
+    result.stdout.fnmatch_lines(["*test_plain PASSED*", "*test_single PASSED*", "*test_ha_first PASSED*"])
