@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kindchaos.cluster.health import HealthReport, heal
+from kindchaos.cluster.health import heal
 from kindchaos.cluster.leftovers import MANIFESTS_DIR, PARKED_DIR
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.nodes import run_in
@@ -119,11 +119,6 @@ def test_a_sabotaged_fault_fails_as_not_injected(single_cluster: Cluster, tmp_pa
     assert names == {"Fault not injected"}, names
 
 
-def faults_left(report: HealthReport) -> list[str]:
-    """What the gate healed, leaving out the restart back-off it clears after any control-plane restart."""
-    return [h for h in report.healed if "restart back-off" not in h]
-
-
 def start_fault_child(tmp_path: Path, fault: str) -> subprocess.Popen[str]:
     """A child pytest held inside ``fault``; returns once the fault is injected and proven."""
     mark = tmp_path / "in-fault"
@@ -164,7 +159,7 @@ def test_an_interrupted_fault_is_restored_before_the_process_exits(
     assert run_in(node, f"ls -A {PARKED_DIR}").output == ""
     assert running_container(node, COMPONENTS["kube-controller-manager"]) is not None
     assert not chain_exists(worker)
-    assert faults_left(heal(single_cluster)) == [], "the next run's health gate found something left broken"
+    assert heal(single_cluster).healed == [], "the next run's health gate found something left broken"
 
 
 def test_a_killed_run_is_healed_by_the_next_health_gate(single_cluster: Cluster, tmp_path: Path) -> None:
@@ -175,7 +170,7 @@ def test_a_killed_run_is_healed_by_the_next_health_gate(single_cluster: Cluster,
     child.communicate(timeout=60)
     assert run_in(node, f"test -f {PARKED_DIR}/kube-apiserver.yaml").code == 0, "SIGKILL should leave it parked"
     report = heal(single_cluster)
-    assert faults_left(report) == [f"moved kube-apiserver.yaml back into {MANIFESTS_DIR} on {node}"]
+    assert report.healed == [f"moved kube-apiserver.yaml back into {MANIFESTS_DIR} on {node}"]
     assert running_container(node, COMPONENTS["kube-apiserver"]) is not None
 
 
@@ -192,10 +187,10 @@ def test_the_health_gate_heals_every_leftover_a_fault_can_leave(single_cluster: 
         fault.inject()
     left[0].inject()
     report = heal(single_cluster)
-    assert faults_left(report) == [
+    assert report.healed == [
         f"unpaused node {first}",
         f"started kubelet on {second} (was inactive)",
         f"removed the network partition of {second}",
         f"uncordoned {second}",
     ]
-    assert faults_left(heal(single_cluster)) == []
+    assert heal(single_cluster).healed == []

@@ -37,7 +37,7 @@ def phases(timeline: Timeline) -> list[str]:
 @pytest.fixture
 def timeline(single_cluster: Cluster) -> Iterator[Timeline]:
     yield Timeline()
-    heal(single_cluster)  # each test leaves the cluster whole, and kubelet's restart back-off cleared
+    heal(single_cluster)  # each test leaves the cluster whole
 
 
 # First: kubelet's restart back-off grows with every earlier restart (outages count too).

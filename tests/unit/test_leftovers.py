@@ -1,8 +1,5 @@
-"""The shell a partition and the health gate run, and the gate's reading of kubelet's back-off window."""
+"""The shell a partition and its healing run."""
 
-from datetime import UTC, datetime, timedelta
-
-from kindchaos.cluster import health
 from kindchaos.faults.network import heal_script, partition_script
 
 
@@ -17,10 +14,3 @@ def test_healing_removes_every_jump_then_the_chain_and_never_fails() -> None:
     script = heal_script("KC")
     assert script.count("while iptables -D") == 4
     assert script.endswith("iptables -F KC 2>/dev/null; iptables -X KC 2>/dev/null; true")
-
-
-def test_back_off_window_reads_cri_timestamps_with_nanoseconds() -> None:
-    recent = (datetime.now(UTC) - timedelta(seconds=30)).strftime("%Y-%m-%dT%H:%M:%S.%f") + "123Z"
-    assert 29 < health._seconds_ago(recent) < 60
-    assert health._seconds_ago("2020-01-01T00:00:00Z") > health.BACKOFF_MEMORY_S
-    assert health._seconds_ago("not a time") == float("inf")

@@ -9,7 +9,6 @@ caller recreates the cluster.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,8 +30,6 @@ from kindchaos.cluster.readiness import wait_ready
 from kindchaos.errors import ClusterError
 from kindchaos.waiting import ConditionTimeout, wait_for
 
-STATIC_PODS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler")
-BACKOFF_MEMORY_S = 600
 HEAL_PARTITION = (
     f"for c in 'INPUT -i eth0' 'OUTPUT -o eth0' 'FORWARD -i eth0' 'FORWARD -o eth0'; do "
     f"while iptables -D ${{c%% *}} ${{c#* }} -j {PARTITION_CHAIN} 2>/dev/null; do :; done; done; "
@@ -84,45 +81,6 @@ def _heal_inside(cluster: Cluster, node: str, report: HealthReport) -> None:
         report.healed.append(f"removed the network partition of {node}")
 
 
-def _recent_static_pod_exits(node: str) -> list[str]:
-    """Control-plane containers that exited within kubelet's back-off memory (10 min) on ``node``."""
-    script = (
-        "for id in $(crictl ps -a --state exited -q --label io.kubernetes.pod.namespace=kube-system); "
-        "do crictl inspect -o go-template --template "
-        "'{{index .status.labels \"io.kubernetes.container.name\"}} {{.status.finishedAt}}' $id; echo; done"
-    )
-    exits = []
-    for line in run_in(node, script).output.splitlines():
-        name, _, finished = line.partition(" ")
-        if name in STATIC_PODS and finished and _seconds_ago(finished) < BACKOFF_MEMORY_S:
-            exits.append(name)
-    return sorted(set(exits))
-
-
-def _seconds_ago(timestamp: str) -> float:
-    from datetime import UTC, datetime
-
-    text = re.sub(r"(\.\d{6})\d+", r"\1", timestamp.strip()).replace("Z", "+00:00")
-    try:
-        return (datetime.now(UTC) - datetime.fromisoformat(text)).total_seconds()
-    except ValueError:
-        return float("inf")
-
-
-def _clear_back_off(cluster: Cluster, report: HealthReport) -> None:
-    """Restart kubelet where a control-plane container exited recently, so its restart back-off is forgotten.
-
-    kubelet delays restarting a container that exited recently (10 s doubling to 5 min, kept in memory
-    for 10 min) and a static pod keeps its UID when its manifest returns. Without this, one scenario's
-    outage would lengthen the next scenario's recovery; with it, each scenario starts from the same state.
-    """
-    for node in cluster.control_planes:
-        exited = _recent_static_pod_exits(node)
-        if exited:
-            sh(node, "systemctl restart kubelet", timeout=120)
-            report.healed.append(f"restarted kubelet on {node} to clear the restart back-off of {', '.join(exited)}")
-
-
 def _heal_objects(cluster: Cluster, report: HealthReport) -> None:
     """Through the API: uncordon nodes, scale back Deployments a fault scaled down."""
     core = client.CoreV1Api(api_client(cluster.kubeconfig))
@@ -157,7 +115,6 @@ def heal(cluster: Cluster, *, ready_within: float = 240) -> HealthReport:
         _heal_containers(cluster, report)
         for node in cluster.nodes:
             _heal_inside(cluster, node, report)
-        _clear_back_off(cluster, report)
         waited = wait_ready(cluster, within=ready_within)
         _heal_objects(cluster, report)
     except (shell.CommandFailed, ConditionTimeout) as exc:
