@@ -6,10 +6,10 @@ import yaml
 from kindchaos.cluster.pods import bare_pod, pod_states
 from kindchaos.cluster.workload import Workload
 from kindchaos.evidence.scenario import ChaosRun
-from kindchaos.expect import stays, within_budget
+from kindchaos.expect import eventually, stays
 from kindchaos.expect.budget import assert_within_budget
 from kindchaos.faults import ComponentCrashed, ComponentDown
-from kindchaos.faults.control_plane import lease
+from kindchaos.faults.control_plane import BACKOFF_WITHIN, lease
 from kindchaos.images.versions import DEFAULT_REFS
 from kindchaos.observe import figures
 
@@ -21,10 +21,24 @@ pytestmark = [
 ]
 
 LATE_PODS = ("late-0", "late-1", "late-2")
-# Budgets: measured on the 2-core reference machine, with headroom (measured figure in the comment).
-BIND_AFTER_RESTORE_S = 30  # measured: see README "Measured figures"
-RUNNING_AFTER_RESTORE_S = 45
+# Budgets are measured from the scheduler's return (its new container running), so kubelet's restart
+# back-off, which depends on earlier restarts, is reported separately. Measured figures: README.
+BIND_AFTER_RETURN_S = 30
+RUNNING_AFTER_RETURN_S = 45
 OUTAGE_HELD_S = 20
+
+
+def first_seen(chaos: ChaosRun, pod: str, state: str) -> float | None:
+    if state == "bound":
+        return figures.pod_first_seen(chaos.timeline, pod, lambda d: bool(d["node"]))
+    return figures.pod_first_seen(chaos.timeline, pod, lambda d: d["phase"] == "Running")
+
+
+def since(times: list[float | None], origin: float, pick: str) -> float | None:
+    if any(t is None for t in times):
+        return None
+    found = [t for t in times if t is not None]
+    return (min(found) if pick == "first" else max(found)) - origin
 
 
 def test_scheduler_outage(chaos: ChaosRun, workload: Workload) -> None:
@@ -51,7 +65,8 @@ def test_scheduler_outage(chaos: ChaosRun, workload: Workload) -> None:
         stays(unchanged_and_unbound, during=OUTAGE_HELD_S, interval=2, expected="new pods unbound, old unchanged")
 
     with chaos.step(
-        f"after: every new pod bound within {BIND_AFTER_RESTORE_S} s and Running within {RUNNING_AFTER_RESTORE_S} s"
+        f"after: every new pod bound within {BIND_AFTER_RETURN_S} s and Running within {RUNNING_AFTER_RETURN_S} s"
+        " of the scheduler's return"
     ):
 
         def all_running() -> None:
@@ -59,32 +74,21 @@ def test_scheduler_outage(chaos: ChaosRun, workload: Workload) -> None:
             not_running = {n: s.phase for n, s in late.items() if s.phase != "Running"}
             assert len(late) == 3 and not not_running, f"not Running: {not_running}"
 
-        within_budget(all_running, budget=RUNNING_AFTER_RESTORE_S, what="the 3 new pods Running")
-        restore = outage.at("restore")
-        assert restore is not None
-        binds = [figures.pod_first_seen(chaos.timeline, f"{ns}/{p}", lambda d: bool(d["node"])) for p in LATE_PODS]
-        running = [
-            figures.pod_first_seen(chaos.timeline, f"{ns}/{p}", lambda d: d["phase"] == "Running") for p in LATE_PODS
-        ]
-        first_bind = min((b for b in binds if b is not None), default=None)
-        all_bound = None if None in binds else max(b for b in binds if b is not None)
-        all_up = None if None in running else max(r for r in running if r is not None)
-        chaos.figure(
-            "restore_to_first_bind_s", None if first_bind is None else first_bind - restore, budget=BIND_AFTER_RESTORE_S
-        )
-        chaos.figure("restore_to_all_bound_s", None if all_bound is None else all_bound - restore)
-        chaos.figure(
-            "restore_to_all_running_s", None if all_up is None else all_up - restore, budget=RUNNING_AFTER_RESTORE_S
-        )
-        chaos.figure("scheduler_container_back_s", outage.figures.get("container_back_after_s"))
+        eventually(all_running, within=BACKOFF_WITHIN, expected="the 3 new pods Running")
+        restore, returned = outage.at("restore"), outage.at("returned")
+        assert restore is not None and returned is not None
+        binds = [first_seen(chaos, f"{ns}/{p}", "bound") for p in LATE_PODS]
+        running = [first_seen(chaos, f"{ns}/{p}", "running") for p in LATE_PODS]
+        all_bound, all_running_at = since(binds, returned, "last"), since(running, returned, "last")
         holder_after = lease(cluster, "kube-scheduler")[0]
+        chaos.figure("scheduler_back_after_restore_s", returned - restore, note="includes kubelet restart back-off")
+        chaos.figure("return_to_first_bind_s", since(binds, returned, "first"), budget=BIND_AFTER_RETURN_S)
+        chaos.figure("return_to_all_bound_s", all_bound, budget=BIND_AFTER_RETURN_S)
+        chaos.figure("return_to_all_running_s", all_running_at, budget=RUNNING_AFTER_RETURN_S)
         chaos.figure("lease_holder_before", holder_before, unit="")
         chaos.figure("lease_holder_after", holder_after, unit="")
-        assert_within_budget(
-            None if all_bound is None else all_bound - restore,
-            budget=BIND_AFTER_RESTORE_S,
-            what="binding every new pod after restore",
-        )
+        assert_within_budget(all_bound, budget=BIND_AFTER_RETURN_S, what="binding every new pod")
+        assert_within_budget(all_running_at, budget=RUNNING_AFTER_RETURN_S, what="every new pod Running")
         assert pod_states(cluster, ns, "app=web") == running_before, "the running pods changed after the outage"
         assert holder_after != holder_before, "a new scheduler process should hold the lease under a new identity"
 
@@ -97,7 +101,7 @@ def test_scheduler_crash(chaos: ChaosRun, workload: Workload) -> None:
     with chaos.fault(ComponentCrashed(cluster, "kube-scheduler")) as crash:
         pass
     with chaos.step("after: a new scheduler container; every Service request answered; pods unchanged"):
-        chaos.figure("crash_to_new_container_s", crash.figures["restored_after_s"])
+        chaos.figure("crash_to_new_container_s", crash.figures["restored_after_s"], note="includes kubelet back-off")
         ratio = figures.success_ratio(figures.between(service.samples, crash.at("inject"), crash.at("restored")))
         chaos.figure("service_success_ratio_during_crash", ratio, unit="")
         assert ratio == 1.0, f"Service success ratio during the crash was {ratio}"

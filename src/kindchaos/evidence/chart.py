@@ -19,7 +19,13 @@ from kindchaos.observe.timeline import Timeline
 
 PROBE_SOURCES = {"api-probe": "API requests", "service-probe": "Service requests", "ledger": "ConfigMap writes"}
 WATCH_SOURCES = ("pod", "node", "lease", "event", "watch")
-PHASE_COLOURS = {"inject": "tab:red", "proven": "tab:orange", "restore": "tab:blue", "restored": "tab:green"}
+PHASE_COLOURS = {
+    "inject": "tab:red",
+    "proven": "tab:orange",
+    "restore": "tab:blue",
+    "returned": "tab:purple",
+    "restored": "tab:green",
+}
 
 
 def render(timeline: Timeline, *, title: str) -> bytes:

@@ -54,7 +54,7 @@ class Fault(abc.ABC):
         self.proof.append(text)
 
     def at(self, phase_name: str) -> float | None:
-        """Monotonic time of a phase (inject, proven, restore, restored) of this fault."""
+        """Monotonic time of a phase (inject, proven, restore, restored; ``returned`` for a component outage)."""
         return self._times.get(phase_name)
 
     def _mark(self, phase_name: str, **detail: Any) -> None:

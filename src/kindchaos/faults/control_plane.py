@@ -180,6 +180,7 @@ class ComponentDown(Fault):
             new_container_running, within=BACKOFF_WITHIN, expected=f"a new {self.component.name} container"
         )
         self.figures["container_back_after_s"] = back.seconds
+        self._mark("returned", container=self.component.name)
         eventually(
             lambda: check_serving(self.node, self.component),
             within=self.within * 2,
