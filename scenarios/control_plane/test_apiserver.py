@@ -41,7 +41,8 @@ def test_apiserver_outage(chaos: ChaosRun, workload: Workload) -> None:
     proven, restore, returned = outage.at("proven"), outage.at("restore"), outage.at("returned")
     assert proven is not None and restore is not None and returned is not None
     with chaos.step(
-        f"after: the API answers within {API_BACK_AFTER_RETURN_S} s of its return; objects and resourceVersions unchanged"
+        f"after: the API answers within {API_BACK_AFTER_RETURN_S} s of its return;"
+        " objects and resourceVersions unchanged"
     ):
         during_api = figures.between(api.samples, proven, restore)
         during_service = figures.between(service.samples, proven, restore)
