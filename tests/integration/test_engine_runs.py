@@ -26,10 +26,13 @@ REPO = Path(__file__).parents[2]
 SECRET_MARKERS = ("BEGIN RSA PRIVATE KEY", "BEGIN EC PRIVATE KEY", "client-key-data", "client-certificate-data")
 
 
-def child_pytest(target: str, results: Path, **popen: object) -> subprocess.Popen[str]:
+def child_pytest(
+    target: str, results: Path, *, extra: list[str] | None = None, **popen: object
+) -> subprocess.Popen[str]:
     """Run one target scenario in a child pytest that reuses (and keeps) the session's cluster."""
     argv = [sys.executable, "-m", "pytest", str(TARGETS / target), "-p", "no:cacheprovider", "--keep-cluster",
             f"--alluredir={results / 'allure'}", f"--findings={results / 'findings.json'}", "-q"]  # fmt: skip
+    argv += extra or []
     return subprocess.Popen(argv, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **popen)  # type: ignore[call-overload, no-any-return]
 
 

@@ -1,0 +1,40 @@
+"""A catalogue scenario fails when its claim is not proven: a fake fault, or a budget below the measured time."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from kindchaos.cluster.lifecycle import Cluster
+from tests.integration.test_engine_runs import REPO, allure_results, child_pytest
+
+pytestmark = [pytest.mark.integration, pytest.mark.topology("single"), pytest.mark.disruptive]
+
+
+def single_result(results: Path) -> dict[str, object]:
+    (result,) = allure_results(results)
+    return result
+
+
+def test_mirror_pod_deletion_is_not_a_scheduler_outage(single_cluster: Cluster, tmp_path: Path) -> None:
+    child = child_pytest("scheduler_mirror_pod_deleted.py", tmp_path)
+    out, _ = child.communicate(timeout=600)
+    assert child.returncode == 1, out
+    result = single_result(tmp_path)
+    message = str(result["statusDetails"]["message"])  # type: ignore[index]
+    assert result["status"] == "failed"
+    assert "fault not injected: outage of kube-scheduler" in message
+    assert "no running kube-scheduler container" in message
+
+
+def test_a_budget_below_the_measured_time_is_breached(single_cluster: Cluster, tmp_path: Path) -> None:
+    scenario = REPO / "scenarios" / "control_plane" / "test_scheduler.py"
+    child = child_pytest(str(scenario), tmp_path, extra=["-k", "outage", "--budget-scale=0.001"])
+    out, _ = child.communicate(timeout=900)
+    assert child.returncode == 1, out
+    result = single_result(tmp_path)
+    message = str(result["statusDetails"]["message"])  # type: ignore[index]
+    assert result["status"] == "failed" and "budget breached:" in message, message
+    (finding,) = json.loads((tmp_path / "findings.json").read_text())["findings"]
+    assert finding["outcome"] == "failed"
+    assert {f["name"] for f in finding["figures"]} >= {"return_to_all_bound_s", "return_to_all_running_s"}
