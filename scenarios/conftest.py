@@ -17,4 +17,5 @@ def workload(chaos: ChaosRun) -> Iterator[Workload]:
         found.apply(replicas=2)
         found.wait_ready()
     yield found
+    chaos.stop()  # no probe may run against a Service being deleted
     found.delete()

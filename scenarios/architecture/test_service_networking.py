@@ -20,7 +20,9 @@ def test_cluster_ip_spreads_requests_over_endpoints(chaos: ChaosRun, workload: W
     ip = workload.service_ip()
     with chaos.step(f"{REQUESTS} requests to the ClusterIP from a node"):
         node = chaos.cluster.workers[-1]
-        answers = [run_in(node, f"curl -s -m 2 http://{ip}/").output for _ in range(REQUESTS)]
+        answers = [run_in(node, f"curl -sS -m 2 http://{ip}/").output for _ in range(REQUESTS)]
+        failed = [a for a in answers if not a.startswith("{")]
+        assert not failed, f"{len(failed)} of {REQUESTS} requests failed: {failed[:3]}"
         pods = [json.loads(a)["pod"] for a in answers]
     endpoints = json.loads(
         chaos.cluster.kubectl("get", "pods", "-n", workload.namespace, "-l", "app=web", "-o", "json")

@@ -7,6 +7,7 @@ import pytest
 from kindchaos.cluster.pods import pod_states
 from kindchaos.cluster.workload import Workload
 from kindchaos.evidence.scenario import ChaosRun
+from kindchaos.expect import stays
 from kindchaos.expect.budget import assert_within_budget
 from kindchaos.faults import ComponentDown
 from kindchaos.observe import figures
@@ -18,6 +19,7 @@ pytestmark = [
     pytest.mark.disruptive,
 ]
 
+OUTAGE_HELD_S = 15
 API_BACK_AFTER_RETURN_S = 60  # measured: see README "Measured figures"
 
 
@@ -35,9 +37,14 @@ def test_apiserver_outage(chaos: ChaosRun, workload: Workload) -> None:
     service = chaos.service_probe(url=f"http://{workload.service_ip()}/")
     with (
         chaos.fault(ComponentDown(cluster, "kube-apiserver")) as outage,
-        chaos.step("during: probes run against the API and the Service"),
+        chaos.step(f"during: every API request fails for {OUTAGE_HELD_S} s"),
     ):
-        service.wait_for_first_sample()
+
+        def api_failing() -> None:
+            last = api.samples[-1]
+            assert not last.ok, f"an API request succeeded: {last.detail}"
+
+        stays(api_failing, during=OUTAGE_HELD_S, interval=1, expected="API requests failing")
     proven, restore, returned = outage.at("proven"), outage.at("restore"), outage.at("returned")
     assert proven is not None and restore is not None and returned is not None
     with chaos.step(

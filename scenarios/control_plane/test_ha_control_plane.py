@@ -6,7 +6,7 @@ from kindchaos.cluster.etcd import has_quorum
 from kindchaos.evidence.scenario import ChaosRun
 from kindchaos.expect import within_budget
 from kindchaos.faults import ComponentDown, NodeStopped
-from kindchaos.faults.control_plane import lease
+from kindchaos.faults.control_plane import holder_node, lease
 from kindchaos.observe import figures
 
 pytestmark = [
@@ -21,8 +21,7 @@ MIN_API_SUCCESS_RATIO = 0.95
 
 
 def leader_node(chaos: ChaosRun, name: str) -> str:
-    holder = lease(chaos.cluster, name)[0] or ""
-    return holder.split("_")[0]
+    return holder_node(lease(chaos.cluster, name)[0])
 
 
 @pytest.mark.component("kube-apiserver")
@@ -69,8 +68,8 @@ def test_control_plane_node_lost(chaos: ChaosRun) -> None:
         for name in holders_before:
 
             def moved(name: str = name) -> None:
-                holder = lease(cluster, name)[0] or ""
-                assert not holder.startswith(lost), f"{name} lease still held by {holder}"
+                holder = lease(cluster, name)[0]
+                assert holder_node(holder) != lost, f"{name} lease still held by {holder}"
 
             within_budget(moved, budget=LEASE_HANDOVER_S, what=f"{name} lease held by another node")
         quorum = has_quorum(survivor)

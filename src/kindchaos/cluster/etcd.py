@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kindchaos.cluster.nodes import Ran, crictl_container, run_in
+from kindchaos.shell import CommandFailed
 
 TLS = (
     "--cacert=/etc/kubernetes/pki/etcd/ca.crt "
@@ -13,7 +14,10 @@ TLS = (
 
 def etcdctl(node: str, args: str, *, timeout: float = 30) -> Ran:
     """``etcdctl <args>`` against the node's own member (https://127.0.0.1:2379)."""
-    containers = crictl_container(node, "etcd")
+    try:
+        containers = crictl_container(node, "etcd")
+    except CommandFailed as exc:  # the node's runtime is not answering (node just started, or stopped)
+        return Ran(1, str(exc))
     if not containers:
         return Ran(1, f"no running etcd container on {node}")
     command = (

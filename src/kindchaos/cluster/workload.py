@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import yaml
 
 from kindchaos.cluster.lifecycle import Cluster
+from kindchaos.cluster.services import wait_programmed
 from kindchaos.images.versions import DEFAULT_REFS
 
 _DOWNWARD_ENV = [
@@ -82,10 +83,12 @@ class Workload:
         self.cluster.kubectl("apply", "-f", "-", input_text=yaml.safe_dump_all(docs))
 
     def wait_ready(self, *, timeout: int = 120) -> None:
+        """Pods Ready, and the Service's rule on every node (before it, a request would leave the cluster)."""
         for selector in (f"app={self.name}", f"app={self.client}"):
             self.cluster.kubectl(
                 "wait", "-n", self.namespace, "--for=condition=Ready", "pod", "-l", selector, f"--timeout={timeout}s"
             )
+        wait_programmed(self.cluster.nodes, self.service_ip(), within=timeout)
 
     def exec_client(self, *argv: str) -> str:
         return self.cluster.kubectl("exec", "-n", self.namespace, self.client, "--", "/usr/local/bin/workload", *argv)

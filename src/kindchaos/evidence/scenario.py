@@ -142,6 +142,7 @@ class ChaosRun:
     # --- the end of the run ----------------------------------------------------------------------
 
     def stop(self) -> None:
+        """Stop every probe, ledger and watch (safe to call twice)."""
         for probe in self.probes:
             probe.stop()
         for ledger in self.ledgers:

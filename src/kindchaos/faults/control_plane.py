@@ -95,6 +95,11 @@ def lease(cluster: Cluster, name: str) -> tuple[str | None, str | None]:
     return found.spec.holder_identity, renew.isoformat() if renew else None
 
 
+def holder_node(holder: str | None) -> str:
+    """The node of a leader-election identity (``<node>_<uuid>``)."""
+    return (holder or "").partition("_")[0]
+
+
 def _checked_target(cluster: Cluster, node: str | None) -> str:
     target = node or cluster.control_planes[0]
     if target not in cluster.control_planes:
@@ -152,7 +157,7 @@ class ComponentDown(Fault):
             expected=f"{self.component.health_url} refusing connections",
         )
         self.observed(f"{self.component.health_url} refuses connections")
-        if self.component.lease and self.holder_before and self.holder_before.startswith(self.node):
+        if self.component.lease and holder_node(self.holder_before) == self.node:
             self._prove_lease_not_renewed(self.component.lease)
 
     def _prove_lease_not_renewed(self, name: str) -> None:

@@ -17,16 +17,20 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from kubernetes import client
 
 from kindchaos.cluster.api import api_client
+from kindchaos.cluster.services import programmed
+from kindchaos.errors import InjectionError
 from kindchaos.observe.figures import Sample
 from kindchaos.observe.timeline import Timeline, TimelineEvent
 
 DEFAULT_INTERVAL = 0.25
 DEFAULT_TIMEOUT = 2.0
 DEFAULT_MAX_SECONDS = 1800.0
+SERVICE_CIDR_PREFIX = "10.96."  # kind's default Service CIDR, 10.96.0.0/16
 
 
 def error_text(exc: BaseException) -> str:
@@ -191,6 +195,12 @@ class ServiceProbe(_Probe):
         self._process: subprocess.Popen[str] | None = None
 
     def start(self) -> ServiceProbe:
+        host = urlsplit(self.url).hostname or ""
+        if host.startswith(SERVICE_CIDR_PREFIX) and not programmed(self.node, host):
+            raise InjectionError(
+                f"no kube-proxy rule for {host} on {self.node}; a request would leave the cluster",
+                hint="wait for the Service (Workload.wait_ready or cluster.services.wait_programmed) first",
+            )
         script = _SERVICE_LOOP.format(
             pidfile=f"{self._files}.pid",
             body=f"{self._files}.body",

@@ -19,6 +19,7 @@ pytestmark = [pytest.mark.topology("single"), pytest.mark.disruptive]
 def namespace(chaos: ChaosRun) -> Iterator[str]:
     name = f"kc-engine-{uuid.uuid4().hex[:6]}"
     yield name
+    chaos.stop()  # no probe may run against a Service being deleted
     chaos.cluster.kubectl("delete", "namespace", name, f"{name}-ledger", "--wait=false", "--ignore-not-found")
 
 
