@@ -25,4 +25,5 @@ def sabotaged(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(scenario, "ComponentDown", MirrorPodDeleted)
 
 
+pytestmark = scenario.pytestmark
 test_scheduler_outage = scenario.test_scheduler_outage
