@@ -17,7 +17,7 @@ from typing import Any, Literal, Self
 from kindchaos import signals
 from kindchaos.errors import FaultNotInjected, RestoreError
 from kindchaos.faults.phases import phase
-from kindchaos.observe.timeline import Timeline
+from kindchaos.observe.timeline import Timeline, TimelineEvent
 
 
 class Fault(abc.ABC):
@@ -57,10 +57,15 @@ class Fault(abc.ABC):
         """Monotonic time of a phase (inject, proven, restore, restored; ``returned`` for a component outage)."""
         return self._times.get(phase_name)
 
-    def _mark(self, phase_name: str, **detail: Any) -> None:
-        self._times[phase_name] = time.monotonic()
+    def _mark(self, phase_name: str, *, at: float | None = None, **detail: Any) -> None:
+        """Mark a phase now, or at monotonic time ``at`` when the moment was observed after the fact."""
+        self._times[phase_name] = time.monotonic() if at is None else at
         if self.timeline is not None:
-            self.timeline.mark(phase_name, self.title, **detail)
+            if at is None:
+                self.timeline.mark(phase_name, self.title, **detail)
+            else:
+                wall = time.time() - (time.monotonic() - at)
+                self.timeline.append(TimelineEvent(at, wall, "phase", phase_name, self.title, detail))
 
     def _undo_after_failed_injection(self, cause: BaseException) -> None:
         with signals.deferred():
