@@ -5,7 +5,7 @@ import pytest
 from kindchaos.cluster.workload import Workload
 from kindchaos.errors import KindChaosError
 from kindchaos.evidence.scenario import ChaosRun
-from kindchaos.expect import stays, within_budget
+from kindchaos.expect import eventually, stays, within_budget
 from kindchaos.faults import DeploymentScaledToZero
 
 pytestmark = [
@@ -32,7 +32,7 @@ def test_coredns_down(chaos: ChaosRun, workload: Workload) -> None:
     lookups work again within 60 s of its return."""
     ip = workload.service_ip()
     with chaos.step("before: the Service name resolves to its ClusterIP"):
-        assert lookup(workload) == [ip]
+        eventually(lambda: lookup(workload) == [ip], within=30, expected=f"the Service name resolving to {ip}")
 
     def fails_but_ip_works() -> None:
         found = lookup(workload)

@@ -13,7 +13,9 @@ import yaml
 
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.services import wait_programmed
+from kindchaos.errors import KindChaosError
 from kindchaos.images.versions import DEFAULT_REFS
+from kindchaos.waiting import wait_for
 
 _DOWNWARD_ENV = [
     {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
@@ -75,8 +77,16 @@ class Workload:
     client: str = "client"
 
     def apply(self, *, replicas: int = 2) -> None:
+        namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": self.namespace}}
+        self.cluster.kubectl("apply", "-f", "-", input_text=yaml.safe_dump(namespace))
+        # Pods are refused until the controller-manager has made the namespace's default ServiceAccount.
+        wait_for(
+            lambda: self.cluster.kubectl("get", "serviceaccount", "-n", self.namespace, "default", "-o", "name"),
+            within=60,
+            retry_on=(KindChaosError,),
+            expected=f"serviceaccount {self.namespace}/default",
+        )
         docs = [
-            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": self.namespace}},
             *web_manifests(name=self.name, namespace=self.namespace, replicas=replicas),
             client_manifest(name=self.client, namespace=self.namespace),
         ]
