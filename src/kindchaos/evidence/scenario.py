@@ -19,7 +19,7 @@ from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.evidence import attach, chart, collect
 from kindchaos.evidence.findings import Claim, Figure, Finding
 from kindchaos.faults.base import Fault
-from kindchaos.faults.control_plane import ComponentCrashed, ComponentDown
+from kindchaos.faults.control_plane import ComponentFault
 from kindchaos.observe import figures
 from kindchaos.observe.ledger import WriteLedger
 from kindchaos.observe.probes import ApiProbe, ServiceProbe
@@ -188,7 +188,7 @@ class ChaosRun:
     def _attach_component_evidence(self) -> None:
         seen: set[tuple[str, str]] = set()
         for fault in self.faults:
-            if isinstance(fault, (ComponentDown, ComponentCrashed)):
+            if isinstance(fault, ComponentFault):
                 key = (fault.node, fault.component.name)
                 if key not in seen:
                     seen.add(key)

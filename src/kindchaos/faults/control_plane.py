@@ -110,8 +110,10 @@ def _checked_target(cluster: Cluster, node: str | None) -> str:
     return target
 
 
-class ComponentDown(Fault):
-    """A control-plane component stopped by kubelet because its manifest was moved away."""
+class ComponentFault(Fault):
+    """A fault on one control-plane component on one control-plane node (the first by default)."""
+
+    default_within = 60.0
 
     def __init__(
         self,
@@ -120,15 +122,21 @@ class ComponentDown(Fault):
         *,
         node: str | None = None,
         timeline: Timeline | None = None,
-        within: float = 60,
+        within: float | None = None,
     ) -> None:
         super().__init__(timeline=timeline)
         self.cluster = cluster
         self.component = component_named(component)
         self.node = _checked_target(cluster, node)
-        self.within = within
-        self.container_before: str | None = None
-        self.holder_before: str | None = None
+        self.within = self.default_within if within is None else within
+
+
+class ComponentDown(ComponentFault):
+    """A control-plane component stopped by kubelet because its manifest was moved away."""
+
+    default_within = 60.0
+    container_before: str | None = None
+    holder_before: str | None = None
 
     @property
     def title(self) -> str:
@@ -216,26 +224,16 @@ class ComponentDown(Fault):
             self.observed(f"lease {name} renewing again")
 
 
-class ComponentCrashed(Fault):
+class ComponentCrashed(ComponentFault):
     """A control-plane component's process killed with SIGKILL; kubelet starts a new container.
 
     The wait for the new container allows for kubelet's restart back-off (see ``BACKOFF_WITHIN``).
     """
 
-    def __init__(
-        self,
-        cluster: Cluster,
-        component: str,
-        *,
-        node: str | None = None,
-        timeline: Timeline | None = None,
-        within: float = BACKOFF_WITHIN,
-    ) -> None:
-        super().__init__(timeline=timeline)
-        self.cluster = cluster
-        self.component = component_named(component)
-        self.node = _checked_target(cluster, node)
-        self.within = within
+    default_within = float(BACKOFF_WITHIN)
+
+    def __init__(self, cluster: Cluster, component: str, **options: Any) -> None:
+        super().__init__(cluster, component, **options)
         self.killed: dict[str, Any] = {}
 
     @property
