@@ -68,7 +68,8 @@ def test_component_down(single_cluster: Cluster, timeline: Timeline, component: 
     assert after is not None and after["id"] != before["id"]
     assert health(node, COMPONENTS[component]) == (0, "200")
     assert run_in(node, f"test -f {MANIFESTS_DIR}/{component}.yaml").code == 0
-    assert phases(timeline) == ["inject", "proven", "restore", "restored"]
+    assert phases(timeline) == ["inject", "proven", "restore", "returned", "restored"]
+    assert fault.figures["container_back_after_s"] > 0
     assert any("refuses connections" in p for p in fault.proof)
     if COMPONENTS[component].lease:
         assert any(p.startswith(f"lease {component}: not renewed") for p in fault.proof), fault.proof
