@@ -13,10 +13,10 @@ from kindchaos.cluster.health import heal
 from kindchaos.cluster.leftovers import MANIFESTS_DIR, PARKED_DIR
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.nodes import run_in
+from kindchaos.cluster.partition import chain_exists
 from kindchaos.expect import eventually
 from kindchaos.faults import KubeletStopped, NetworkPartitioned, NodeCordoned, NodeFrozen
 from kindchaos.faults.control_plane import COMPONENTS, running_container
-from kindchaos.faults.network import chain_exists
 from kindchaos.host.doctor import allure_bin
 
 pytestmark = [pytest.mark.integration, pytest.mark.topology("single"), pytest.mark.disruptive]

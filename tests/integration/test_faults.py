@@ -10,6 +10,7 @@ from kindchaos.cluster.health import heal
 from kindchaos.cluster.leftovers import MANIFESTS_DIR, PARKED_DIR
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.nodes import container_state, crictl_inspect, ip_address, run_in, unit_state
+from kindchaos.cluster.partition import chain_exists
 from kindchaos.faults import (
     ComponentCrashed,
     ComponentDown,
@@ -23,7 +24,7 @@ from kindchaos.faults import (
     drain,
 )
 from kindchaos.faults.control_plane import COMPONENTS, CURL_REFUSED, health, running_container
-from kindchaos.faults.network import CURL_TIMEOUT, chain_exists, dropped_packets
+from kindchaos.faults.network import CURL_TIMEOUT, dropped_packets
 from kindchaos.faults.nodes import api_ready
 from kindchaos.observe.timeline import Timeline
 

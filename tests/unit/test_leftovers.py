@@ -1,6 +1,6 @@
 """The shell a partition and its healing run."""
 
-from kindchaos.faults.network import heal_script, partition_script
+from kindchaos.cluster.partition import heal_script, partition_script
 
 
 def test_partition_hangs_one_drop_chain_on_every_eth0_path() -> None:

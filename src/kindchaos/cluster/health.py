@@ -26,15 +26,10 @@ from kindchaos.cluster.leftovers import (
 )
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.nodes import container_state, run_in, sh, unit_state
+from kindchaos.cluster.partition import chain_exists, heal_script
 from kindchaos.cluster.readiness import wait_ready
 from kindchaos.errors import ClusterError
 from kindchaos.waiting import ConditionTimeout, wait_for
-
-HEAL_PARTITION = (
-    f"for c in 'INPUT -i eth0' 'OUTPUT -o eth0' 'FORWARD -i eth0' 'FORWARD -o eth0'; do "
-    f"while iptables -D ${{c%% *}} ${{c#* }} -j {PARTITION_CHAIN} 2>/dev/null; do :; done; done; "
-    f"iptables -F {PARTITION_CHAIN}; iptables -X {PARTITION_CHAIN}"
-)
 
 
 @dataclass
@@ -76,8 +71,10 @@ def _heal_inside(cluster: Cluster, node: str, report: HealthReport) -> None:
         pid, _, name = line.partition(" ")
         run_in(node, f"kill -CONT {pid}")
         report.healed.append(f"continued stopped process {name} (pid {pid}) on {node}")
-    if run_in(node, f"iptables -n -L {PARTITION_CHAIN} >/dev/null 2>&1").code == 0:
-        sh(node, HEAL_PARTITION)
+    if chain_exists(node):
+        sh(node, heal_script())
+        if chain_exists(node):
+            raise ClusterError(f"failed to remove chain {PARTITION_CHAIN} on {node}", hint="it will be recreated")
         report.healed.append(f"removed the network partition of {node}")
 
 

@@ -11,37 +11,18 @@ from __future__ import annotations
 from kindchaos.cluster.leftovers import PARTITION_CHAIN
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.nodes import ip_address, run_in, sh
+from kindchaos.cluster.partition import chain_exists, heal_script, partition_script
 from kindchaos.expect.conditions import eventually
 from kindchaos.faults.nodes import NodeFault
 from kindchaos.observe.timeline import Timeline
 
 CURL_TIMEOUT = 28
-JUMPS = ("INPUT -i eth0", "OUTPUT -o eth0", "FORWARD -i eth0", "FORWARD -o eth0")
-
-
-def partition_script(chain: str = PARTITION_CHAIN) -> str:
-    rules = [f"iptables -N {chain}", f"iptables -A {chain} -j DROP"]
-    rules += [f"iptables -I {jump.split()[0]} 1 {' '.join(jump.split()[1:])} -j {chain}" for jump in JUMPS]
-    return " && ".join(rules)
-
-
-def heal_script(chain: str = PARTITION_CHAIN) -> str:
-    """Remove every jump to the chain and the chain itself; safe when there is none."""
-    deletes = [
-        f"while iptables -D {jump.split()[0]} {' '.join(jump.split()[1:])} -j {chain} 2>/dev/null; do :; done"
-        for jump in JUMPS
-    ]
-    return "; ".join([*deletes, f"iptables -F {chain} 2>/dev/null", f"iptables -X {chain} 2>/dev/null", "true"])
 
 
 def dropped_packets(node: str, chain: str = PARTITION_CHAIN) -> int:
     """Packets the chain's DROP rule has dropped (0 when the chain does not exist)."""
     ran = run_in(node, f"iptables -L {chain} -v -n -x 2>/dev/null | awk '$3 == \"DROP\" {{print $1}}'")
     return int(ran.output) if ran.code == 0 and ran.output.strip().isdigit() else 0
-
-
-def chain_exists(node: str, chain: str = PARTITION_CHAIN) -> bool:
-    return run_in(node, f"iptables -n -L {chain} >/dev/null 2>&1").code == 0
 
 
 def reach(node: str, peer_ip: str) -> int:
