@@ -19,8 +19,7 @@ from kubernetes.client.exceptions import ApiException
 
 from kindchaos.cluster.api import api_client
 from kindchaos.observe.figures import Sample
-from kindchaos.observe.probes import error_text
-from kindchaos.observe.timeline import Timeline, TimelineEvent
+from kindchaos.observe.timeline import Timeline, TimelineEvent, error_text
 
 LEDGER_LABEL = "kindchaos.dev/ledger"
 

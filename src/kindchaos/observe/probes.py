@@ -25,20 +25,12 @@ from kindchaos.cluster.api import api_client
 from kindchaos.cluster.services import programmed
 from kindchaos.errors import InjectionError
 from kindchaos.observe.figures import Sample
-from kindchaos.observe.timeline import Timeline, TimelineEvent
+from kindchaos.observe.timeline import Timeline, TimelineEvent, error_text
 
 DEFAULT_INTERVAL = 0.25
 DEFAULT_TIMEOUT = 2.0
 DEFAULT_MAX_SECONDS = 1800.0
 SERVICE_CIDR_PREFIX = "10.96."  # kind's default Service CIDR, 10.96.0.0/16
-
-
-def error_text(exc: BaseException) -> str:
-    status = getattr(exc, "status", None)
-    if status:
-        return f"HTTP {status} {getattr(exc, 'reason', '')}".strip()
-    text = str(exc).splitlines()[0] if str(exc) else ""
-    return f"{type(exc).__name__}: {text[:160]}"
 
 
 class _Probe:

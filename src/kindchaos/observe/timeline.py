@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
-
-PHASES = ("inject", "proven", "restore", "restored")
 
 
 @dataclass(frozen=True)
@@ -60,13 +58,14 @@ class Timeline:
         found.sort(key=lambda e: e.mono)
         return [e for e in found if source is None or e.source == source]
 
-    def marks(self, fault: str | None = None) -> dict[str, float]:
-        """Monotonic time of each phase mark (the last one of each phase, for ``fault`` if given)."""
-        return {e.type: e.mono for e in self.events("phase") if fault is None or e.name == fault}
-
     def as_dicts(self) -> list[dict[str, Any]]:
         return [{**asdict(e), "t": round(e.mono - self.origin, 3)} for e in self.events()]
 
 
-def relative(events: Iterable[TimelineEvent], origin: float) -> list[float]:
-    return [e.mono - origin for e in events]
+def error_text(exc: BaseException) -> str:
+    """A failed request as one short line for the timeline: the HTTP status, or the error's first line."""
+    status = getattr(exc, "status", None)
+    if status:
+        return f"HTTP {status} {getattr(exc, 'reason', '')}".strip()
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {text[:160]}"

@@ -21,7 +21,7 @@ from kubernetes import client
 from kubernetes.watch.watch import iter_resp_lines
 
 from kindchaos.cluster.api import api_client
-from kindchaos.observe.timeline import Timeline
+from kindchaos.observe.timeline import Timeline, error_text
 
 RETRY_SECONDS = 1.0
 WATCH_SECONDS = 60
@@ -128,7 +128,7 @@ class _Watcher(threading.Thread):
                     break
                 if not self.failing:
                     self.failing = True
-                    self.timeline.add("watch", "error", self.kind.source, {"error": _short(exc)})
+                    self.timeline.add("watch", "error", self.kind.source, {"error": error_text(exc)})
                 self.stop.wait(RETRY_SECONDS)
 
     def _start_from_now(self, call: Callable[..., Any]) -> None:
@@ -174,11 +174,6 @@ class _Watcher(threading.Thread):
         if self.response is not None:
             with contextlib.suppress(Exception):  # already closed
                 self.response.shutdown()
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return f"{type(exc).__name__}: {text[:200]}"
 
 
 class TimelineRecorder:
