@@ -55,10 +55,6 @@ class Cluster:
         argv = [str(self.kind.kubectl_path), "--kubeconfig", str(self.kubeconfig), *args]
         return shell.output(argv, timeout=timeout, input=input_text)
 
-    def node_exec(self, node: str, *argv: str, timeout: float = 120) -> str:
-        """Run a command inside a node container (as kind's nodes are containers)."""
-        return shell.output(["docker", "exec", node, *argv], timeout=timeout)
-
     def delete(self) -> None:
         delete_cluster(self.name, kind_path=self.kind.kind_path)
 

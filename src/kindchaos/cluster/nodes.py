@@ -28,6 +28,12 @@ def sh(node: str, script: str, *, timeout: float = 60) -> str:
     return shell.output(["docker", "exec", node, "bash", "-c", script], timeout=timeout)
 
 
+def http_status(node: str, url: str) -> tuple[int, str]:
+    """curl's exit code and the HTTP status for ``url``, requested from inside the node (TLS unverified)."""
+    ran = run_in(node, f"curl -sk -m 3 -o /dev/null -w '%{{http_code}}' {url}")
+    return ran.code, ran.output
+
+
 def inspect(container: str) -> dict[str, Any]:
     found: list[dict[str, Any]] = json.loads(shell.output(["docker", "inspect", container]))
     return found[0]

@@ -159,7 +159,7 @@ class ChaosRun:
             Figure("scenario_wall_s", round(wall, 3)).row(),
         ]
         fault_rows = [
-            Figure(f"{name}", round(value, 3), note=fault.title).row()
+            Figure(name, round(value, 3), note=fault.title).row()
             for fault in self.faults
             for name, value in fault.figures.items()
         ]
@@ -195,7 +195,7 @@ class ChaosRun:
                     log = collect.component_log(self.cluster, fault.node, fault.component.name)
                     attach.text(log, name=f"log: {fault.component.name} on {fault.node}")
         if "etcd" in self.components or any(
-            getattr(getattr(f, "component", None), "name", None) == "etcd" for f in self.faults
+            isinstance(f, ComponentFault) and f.component.name == "etcd" for f in self.faults
         ):
             node = self.cluster.control_planes[0]
             attach.text(collect.etcd_endpoint_status(self.cluster, node), name="etcdctl endpoint status")

@@ -20,7 +20,7 @@ from kubernetes import client
 from kindchaos.cluster.api import api_client
 from kindchaos.cluster.leftovers import MANIFESTS_DIR, PARKED_DIR
 from kindchaos.cluster.lifecycle import Cluster
-from kindchaos.cluster.nodes import crictl_container, crictl_inspect, run_in, sh
+from kindchaos.cluster.nodes import crictl_container, crictl_inspect, http_status, sh
 from kindchaos.errors import UsageError
 from kindchaos.expect.conditions import eventually, stays
 from kindchaos.faults.base import Fault
@@ -68,8 +68,7 @@ def component_named(name: str) -> Component:
 
 def health(node: str, component: Component) -> tuple[int, str]:
     """curl's exit code and the HTTP status of the component's health endpoint, from inside the node."""
-    ran = run_in(node, f"curl -sk -m 3 -o /dev/null -w '%{{http_code}}' {component.health_url}")
-    return ran.code, ran.output
+    return http_status(node, component.health_url)
 
 
 def check_serving(node: str, component: Component) -> None:
@@ -134,7 +133,6 @@ class ComponentFault(Fault):
 class ComponentDown(ComponentFault):
     """A control-plane component stopped by kubelet because its manifest was moved away."""
 
-    default_within = 60.0
     container_before: str | None = None
     holder_before: str | None = None
 

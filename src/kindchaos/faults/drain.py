@@ -8,6 +8,7 @@ and static (mirror) pods are left alone, as kubectl drain leaves them.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -100,8 +101,6 @@ def drain(cluster: Cluster, node: str, *, timeout: float = 120, interval: float 
 
 
 def _reason(exc: ApiException) -> str:
-    import json
-
     try:
         return str(json.loads(exc.body or "{}").get("message", exc.reason))[:200]
     except ValueError:

@@ -9,7 +9,7 @@ state (T) in the node's process table and its health port no longer answering.
 from __future__ import annotations
 
 from kindchaos.cluster.lifecycle import Cluster
-from kindchaos.cluster.nodes import run_in, sh
+from kindchaos.cluster.nodes import http_status, run_in, sh
 from kindchaos.expect.conditions import eventually
 from kindchaos.faults.nodes import NodeFault
 from kindchaos.observe.timeline import Timeline
@@ -19,11 +19,6 @@ def process_states(node: str, process: str) -> dict[int, str]:
     """pid -> ps state letter(s) of every process named exactly ``process`` in the node."""
     out = run_in(node, f"ps -C {process} -o pid=,stat=").output
     return {int(pid): stat for pid, stat in (line.split() for line in out.splitlines() if line.strip())}
-
-
-def port_answers(node: str, url: str) -> tuple[int, str]:
-    ran = run_in(node, f"curl -sk -m 3 -o /dev/null -w '%{{http_code}}' {url}")
-    return ran.code, ran.output
 
 
 class ProcessFrozen(NodeFault):
@@ -59,7 +54,7 @@ class ProcessFrozen(NodeFault):
         assert not running, f"{self.process} not stopped: {running}"
         self.observed(f"ps on {self.node}: {self.process} pids {self.pids} in state T (stopped)")
         if self.health_url:
-            code, status = port_answers(self.node, self.health_url)
+            code, status = http_status(self.node, self.health_url)
             assert code != 0, f"{self.health_url} still answers HTTP {status}"
             self.observed(f"{self.health_url} does not answer (curl exit {code})")
 
@@ -73,5 +68,5 @@ class ProcessFrozen(NodeFault):
         assert not stopped, f"{self.process} still stopped: {stopped}"
         if self.health_url:
             url = self.health_url
-            eventually(lambda: port_answers(self.node, url)[0] == 0, within=60, expected=f"{url} answering")
+            eventually(lambda: http_status(self.node, url)[0] == 0, within=60, expected=f"{url} answering")
         self.observed(f"{self.process} running again" + (f"; {self.health_url} answers" if self.health_url else ""))
