@@ -171,22 +171,24 @@ class ClusterPool:
         )
 
     def get(self, topology_name: str) -> Cluster:
-        """The session's cluster of this topology; on first use it passes the health gate."""
+        """The session's cluster of this topology; on first use it is created and passes the health gate."""
+        if topology_name in self._clusters:
+            return self._clusters[topology_name]
+        return self.healthy(topology_name)[0]
+
+    def healthy(self, topology_name: str) -> tuple[Cluster, HealthReport]:
+        """The health gate: create the cluster if the session has none, heal what earlier scenarios (or killed
+        runs) left, and recreate the cluster when healing fails."""
+        from kindchaos.cluster.health import HealthReport, heal
+        from kindchaos.cluster.readiness import wait_ready
+        from kindchaos.errors import ClusterError
+
         if topology_name not in self._clusters:
             # At most one HA cluster, and not beside another cluster, on a 2-core machine.
             if topology_name == "ha" or "ha" in self._clusters:
                 self.close(keep=bool(self._config.getoption("keep_cluster")))
             self._clusters[topology_name] = self._create(topology_name)
-            self.healthy(topology_name)
-        return self._clusters[topology_name]
-
-    def healthy(self, topology_name: str) -> tuple[Cluster, HealthReport]:
-        """The health gate: heal what earlier scenarios (or killed runs) left; recreate the cluster if that fails."""
-        from kindchaos.cluster.health import HealthReport, heal
-        from kindchaos.cluster.readiness import wait_ready
-        from kindchaos.errors import ClusterError
-
-        cluster = self.get(topology_name)
+        cluster = self._clusters[topology_name]
         try:
             return cluster, heal(cluster)
         except ClusterError as exc:
