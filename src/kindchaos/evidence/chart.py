@@ -15,7 +15,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 
-from kindchaos.observe.timeline import Timeline
+from kindchaos.observe.timeline import Timeline, TimelineEvent
 
 PROBE_SOURCES = {"api-probe": "API requests", "service-probe": "Service requests", "ledger": "ConfigMap writes"}
 WATCH_SOURCES = ("pod", "node", "lease", "event", "watch")
@@ -32,7 +32,8 @@ def render(timeline: Timeline, *, title: str) -> bytes:
     """A PNG of the timeline."""
     origin = timeline.origin
     probe_sources = [s for s in PROBE_SOURCES if timeline.events(s)]
-    rows = len(probe_sources) + 1
+    etcd_events = timeline.events("etcd-probe")
+    rows = len(probe_sources) + 1 + (1 if etcd_events else 0)
     fig, axes = plt.subplots(rows, 1, figsize=(11, 2.3 * rows + 0.6), sharex=True, squeeze=False)
     for ax, source in zip(axes[:, 0], probe_sources, strict=False):
         events = timeline.events(source)
@@ -46,6 +47,8 @@ def render(timeline: Timeline, *, title: str) -> bytes:
         ax.set_ylabel("latency ms")
         ax.set_title(PROBE_SOURCES[source], loc="left", fontsize=9)
         ax.legend(loc="upper right", fontsize=7)
+    if etcd_events:
+        _etcd_panel(axes[len(probe_sources), 0], etcd_events, origin)
     watch_ax = axes[-1, 0]
     for row, source in enumerate(WATCH_SOURCES):
         times = [e.mono - origin for e in timeline.events(source)]
@@ -60,6 +63,22 @@ def render(timeline: Timeline, *, title: str) -> bytes:
     fig.savefig(buffer, format="png", dpi=110)
     plt.close(fig)
     return buffer.getvalue()
+
+
+def _etcd_panel(ax: Axes, events: list[TimelineEvent], origin: float) -> None:
+    """One row per etcd member: answered (green), unreachable (red x), and the leader it follows (star)."""
+    members = sorted({str(e.detail.get("member")) for e in events})
+    for row, member in enumerate(members):
+        own = [e for e in events if e.detail.get("member") == member]
+        ok = [e.mono - origin for e in own if e.type == "ok"]
+        failed = [e.mono - origin for e in own if e.type != "ok"]
+        leading = [e.mono - origin for e in events if e.type == "ok" and e.detail.get("leader") == member]
+        ax.scatter(ok, [row] * len(ok), s=6, color="tab:green")
+        ax.scatter(failed, [row] * len(failed), s=14, marker="x", color="tab:red")
+        ax.scatter(leading, [row + 0.25] * len(leading), s=10, marker="*", color="tab:orange")
+    ax.set_yticks(range(len(members)), [m[-16:] for m in members], fontsize=7)
+    ax.set_ylim(-0.6, len(members) - 0.2)
+    ax.set_title("etcd members: answered (dot), unreachable (x), named leader (star)", loc="left", fontsize=9)
 
 
 def _mark_phases(axes: list[Axes], timeline: Timeline) -> None:

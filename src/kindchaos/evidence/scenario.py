@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from kindchaos.cluster.etcd import member_list
+from kindchaos.cluster.etcd_runbook import install_tools
 from kindchaos.cluster.health import HealthReport
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.evidence import attach, chart, collect
@@ -21,8 +23,9 @@ from kindchaos.evidence.findings import Claim, Figure, Finding
 from kindchaos.faults.base import Fault
 from kindchaos.faults.control_plane import ComponentFault
 from kindchaos.observe import figures
+from kindchaos.observe.etcd_status import EtcdStatusProbe
 from kindchaos.observe.ledger import WriteLedger
-from kindchaos.observe.probes import ApiProbe, ServiceProbe
+from kindchaos.observe.probes import ApiProbe, Probe, ServiceProbe
 from kindchaos.observe.timeline import Timeline
 from kindchaos.observe.watches import TimelineRecorder
 
@@ -51,7 +54,7 @@ class ChaosRun:
         self.timeline = Timeline()
         self.figures: list[Figure] = []
         self.faults: list[Fault] = []
-        self.probes: list[ApiProbe | ServiceProbe] = []
+        self.probes: list[Probe] = []
         self.ledgers: list[WriteLedger] = []
         self._recorder = TimelineRecorder(kubeconfig=cluster.kubeconfig, timeline=self.timeline)
         self._started = time.monotonic()
@@ -78,6 +81,15 @@ class ChaosRun:
         """Requests to ``url`` from inside ``node`` (default: the last worker)."""
         where = node or self.cluster.workers[-1]
         probe = ServiceProbe(node=where, url=url, timeline=self.timeline, **options).start()
+        self.probes.append(probe)
+        probe.wait_for_first_sample()
+        return probe
+
+    def etcd_probe(self, *, vantage: str) -> EtcdStatusProbe:
+        """Every etcd member's status twice a second, asked from ``vantage`` (a node whose etcd stays up)."""
+        install_tools(vantage)
+        members = member_list(vantage)
+        probe = EtcdStatusProbe(vantage=vantage, members=members, timeline=self.timeline).start()
         self.probes.append(probe)
         probe.wait_for_first_sample()
         return probe
@@ -118,7 +130,7 @@ class ChaosRun:
         attach.text(out, name=name or "kubectl " + " ".join(args))
         return out
 
-    def probe_figures(self, probe: ApiProbe | ServiceProbe | WriteLedger, *, fault: Fault) -> dict[str, Any]:
+    def probe_figures(self, probe: Probe | WriteLedger, *, fault: Fault) -> dict[str, Any]:
         """Unavailability window, success ratio during the fault and time to first success after restore."""
         samples = probe.samples
         injected, restore = fault.at("inject"), fault.at("restore")

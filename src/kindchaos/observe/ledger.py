@@ -128,16 +128,19 @@ class WriteLedger:
         """Read back every acknowledged write (call after stop, with the API healthy)."""
         core = client.CoreV1Api(api_client(self.kubeconfig))
         items: list[Any] = core.list_namespaced_config_map(self.namespace, label_selector=f"{LEDGER_LABEL}=true").items
-        stored = {cm.metadata.name: cm for cm in items}
-        report = LedgerReport(
-            acknowledged=len(self.acknowledged),
-            failed=sum(not s.ok for s in self.samples),
-            regressions=resource_version_regressions(self.acknowledged),
-        )
-        for ack in self.acknowledged:
-            found = stored.get(ack.name)
-            if found is None:
-                report.missing.append(ack.name)
-            elif (found.data or {}).get("seq") != str(ack.seq):
-                report.wrong_value.append(f"{ack.name}: {found.data}")
-        return report
+        stored = {cm.metadata.name: dict(cm.data or {}) for cm in items}
+        return check(self.acknowledged, stored, failed=sum(not s.ok for s in self.samples))
+
+
+def check(acknowledged: list[Acknowledged], stored: dict[str, dict[str, str]], *, failed: int = 0) -> LedgerReport:
+    """Compare what the API acknowledged with what it now stores (name -> data): lost, altered, reordered."""
+    report = LedgerReport(
+        acknowledged=len(acknowledged), failed=failed, regressions=resource_version_regressions(acknowledged)
+    )
+    for ack in acknowledged:
+        found = stored.get(ack.name)
+        if found is None:
+            report.missing.append(ack.name)
+        elif found.get("seq") != str(ack.seq):
+            report.wrong_value.append(f"{ack.name}: {found}")
+    return report

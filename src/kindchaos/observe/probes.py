@@ -33,7 +33,7 @@ DEFAULT_MAX_SECONDS = 1800.0
 SERVICE_CIDR_PREFIX = "10.96."  # kind's default Service CIDR, 10.96.0.0/16
 
 
-class _Probe:
+class Probe:
     source = "probe"
 
     def __init__(self, *, name: str, timeline: Timeline, interval: float, max_seconds: float) -> None:
@@ -72,18 +72,18 @@ class _Probe:
         if self._thread is not None:
             self._thread.join(timeout=15)
 
-    def __enter__(self) -> _Probe:
+    def __enter__(self) -> Probe:
         self.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def start(self) -> _Probe:
+    def start(self) -> Probe:
         raise NotImplementedError
 
 
-class ApiProbe(_Probe):
+class ApiProbe(Probe):
     """GET /api/v1/namespaces/default every ``interval`` seconds, each bounded by ``timeout``."""
 
     source = "api-probe"
@@ -163,7 +163,7 @@ def parse_service_line(line: str) -> tuple[float, bool, float, dict[str, Any]] |
     return wall, ok, latency, detail
 
 
-class ServiceProbe(_Probe):
+class ServiceProbe(Probe):
     """HTTP GETs to a Service URL from inside a node, independent of the API server."""
 
     source = "service-probe"

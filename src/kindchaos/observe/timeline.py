@@ -7,6 +7,7 @@ scenario appends here, so figures are derived from one source.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -62,10 +63,21 @@ class Timeline:
         return [{**asdict(e), "t": round(e.mono - self.origin, 3)} for e in self.events()]
 
 
+def _status_message(body: object) -> str:
+    """The ``message`` of a Kubernetes Status body (e.g. etcd's "database space exceeded"), if there is one."""
+    try:
+        found = json.loads(body) if isinstance(body, str | bytes) else None
+    except ValueError:
+        return ""
+    return str(found.get("message", "")) if isinstance(found, dict) else ""
+
+
 def error_text(exc: BaseException) -> str:
-    """A failed request as one short line for the timeline: the HTTP status, or the error's first line."""
+    """A failed request as one short line: the HTTP status and the API's message, or the error's first line."""
     status = getattr(exc, "status", None)
     if status:
-        return f"HTTP {status} {getattr(exc, 'reason', '')}".strip()
+        text = f"HTTP {status} {getattr(exc, 'reason', '')}".strip()
+        message = _status_message(getattr(exc, "body", None))
+        return f"{text}: {message[:160]}" if message else text
     text = str(exc).splitlines()[0] if str(exc) else ""
     return f"{type(exc).__name__}: {text[:160]}"

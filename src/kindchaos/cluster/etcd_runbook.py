@@ -1,0 +1,170 @@
+"""The etcd runbook, run on a control-plane node the way an operator runs it.
+
+etcdctl and etcdutl are installed on the node from the project's own build
+(the same etcd release as the cluster's image), then used exactly as the
+operator's documentation has it: ``snapshot save``, ``snapshot status``,
+``snapshot restore`` into a new data directory with the member's own name and
+peer URLs, the static pod manifest pointed at that directory; and
+``compact``, ``defrag``, ``alarm disarm`` when the space quota is exceeded.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from kindchaos import shell
+from kindchaos.cluster.etcd import TLS
+from kindchaos.cluster.leftovers import MANIFESTS_DIR
+from kindchaos.cluster.nodes import Ran, run_in, sh
+from kindchaos.paths import bin_dir
+
+BACKUP_DIR = "/var/lib/kindchaos-backup"
+ETCD_MANIFEST = f"{MANIFESTS_DIR}/etcd.yaml"
+DATA_VOLUME = "etcd-data"  # kubeadm's hostPath volume for etcd's data directory
+LOCAL = f"--endpoints=https://127.0.0.1:2379 {TLS}"
+# Kubernetes' own restore instructions: move revisions far past anything a client has seen and mark them
+# compacted, so every informer's watch is told to relist instead of silently missing changes.
+BUMP_REVISION = 1_000_000_000
+
+
+def install_tools(node: str) -> None:
+    """Copy etcdctl and etcdutl onto the node (kind's node image does not carry them)."""
+    for tool in ("etcdctl", "etcdutl"):
+        shell.run(["docker", "cp", str(bin_dir() / tool), f"{node}:/usr/local/bin/{tool}"])
+
+
+@dataclass(frozen=True)
+class SnapshotStatus:
+    """``etcdutl snapshot status``: the hash etcd checks on restore, and what the snapshot holds."""
+
+    hash: int
+    revision: int
+    total_keys: int
+    total_size: int
+    version: str
+
+
+@dataclass(frozen=True)
+class Timed:
+    """A command's result and how long it took."""
+
+    ran: Ran
+    seconds: float
+
+
+def timed(node: str, script: str, *, timeout: float = 120) -> Timed:
+    started = time.monotonic()
+    ran = run_in(node, script, timeout=timeout)
+    return Timed(ran, time.monotonic() - started)
+
+
+def save_snapshot(node: str, path: str) -> Timed:
+    """``etcdctl snapshot save`` from the node's own member; raises if etcdctl fails."""
+    done = timed(node, f"mkdir -p $(dirname {path}) && etcdctl {LOCAL} snapshot save {path}")
+    if done.ran.code != 0:
+        raise AssertionError(f"etcdctl snapshot save {path} exited {done.ran.code}: {done.ran.output[-400:]}")
+    return done
+
+
+def snapshot_status(node: str, path: str) -> SnapshotStatus:
+    found = json.loads(sh(node, f"etcdutl snapshot status {path} -w json"))
+    return SnapshotStatus(
+        hash=int(found["hash"]),
+        revision=int(found["revision"]),
+        total_keys=int(found["totalKey"]),
+        total_size=int(found["totalSize"]),
+        version=str(found.get("version", "")),
+    )
+
+
+def file_size(node: str, path: str) -> int:
+    return int(sh(node, f"stat -c %s {path}"))
+
+
+def read_manifest(node: str, path: str = ETCD_MANIFEST) -> dict[str, Any]:
+    found: dict[str, Any] = yaml.safe_load(sh(node, f"cat {path}"))
+    return found
+
+
+def write_manifest(node: str, path: str, manifest: dict[str, Any]) -> None:
+    """Write a manifest atomically (kubelet must never read half a file)."""
+    text = yaml.safe_dump(manifest, sort_keys=False)
+    shell.run(
+        ["docker", "exec", "-i", node, "bash", "-c", f"cat > {path}.kindchaos-new && mv {path}.kindchaos-new {path}"],
+        input=text,
+    )
+
+
+def etcd_flags(manifest: dict[str, Any]) -> dict[str, str]:
+    """``--name=value`` arguments of the etcd container, as a dict."""
+    command = manifest["spec"]["containers"][0]["command"]
+    return dict(arg.removeprefix("--").split("=", 1) for arg in command if arg.startswith("--") and "=" in arg)
+
+
+def with_flag(manifest: dict[str, Any], name: str, value: str | None) -> dict[str, Any]:
+    """A copy of the manifest with ``--name=value`` set (``None`` removes it)."""
+    copy: dict[str, Any] = json.loads(json.dumps(manifest))
+    container = copy["spec"]["containers"][0]
+    kept = [arg for arg in container["command"] if not arg.startswith(f"--{name}=")]
+    container["command"] = kept if value is None else [*kept, f"--{name}={value}"]
+    return copy
+
+
+def data_dir(manifest: dict[str, Any]) -> str:
+    """The host directory etcd's data volume points at."""
+    volume = next(v for v in manifest["spec"]["volumes"] if v["name"] == DATA_VOLUME)
+    return str(volume["hostPath"]["path"])
+
+
+def with_data_dir(manifest: dict[str, Any], host_path: str) -> dict[str, Any]:
+    """A copy of the manifest whose data volume points at ``host_path`` (``--data-dir`` inside is unchanged)."""
+    copy: dict[str, Any] = json.loads(json.dumps(manifest))
+    for volume in copy["spec"]["volumes"]:
+        if volume["name"] == DATA_VOLUME:
+            volume["hostPath"]["path"] = host_path
+    return copy
+
+
+def restore_command(snapshot: str, target: str, flags: dict[str, str]) -> str:
+    """``etcdutl snapshot restore`` for this member: its name, peer URLs and cluster from the manifest."""
+    return (
+        f"etcdutl snapshot restore {snapshot} --data-dir {target}"
+        f" --name {flags['name']} --initial-cluster {flags['initial-cluster']}"
+        f" --initial-advertise-peer-urls {flags['initial-advertise-peer-urls']}"
+        f" --bump-revision {BUMP_REVISION} --mark-compacted"
+    )
+
+
+def restore_snapshot(node: str, snapshot: str, target: str, flags: dict[str, str]) -> Timed:
+    """Restore into ``target``; the exit code and etcdutl's words are the result (a refusal is not raised)."""
+    return timed(node, restore_command(snapshot, target, flags))
+
+
+def current_revision(node: str) -> int:
+    found = json.loads(sh(node, f"etcdctl {LOCAL} endpoint status -w json"))
+    return int(found[0]["Status"]["header"]["revision"])
+
+
+def recover_space(node: str) -> dict[str, float]:
+    """etcd's documented way out of NOSPACE: compact to the current revision, defragment, disarm the alarm.
+
+    Returns each step's duration; raises naming the step that failed.
+    """
+    took: dict[str, float] = {}
+    revision = current_revision(node)
+    for step, script in (
+        ("compact", f"etcdctl {LOCAL} compact {revision}"),
+        ("defrag", f"etcdctl {LOCAL} --command-timeout=60s defrag"),
+        ("disarm", f"etcdctl {LOCAL} alarm disarm"),
+    ):
+        done = timed(node, script)
+        # A compaction to a revision already compacted is not an error for our purpose.
+        if done.ran.code != 0 and not (step == "compact" and "already been compacted" in done.ran.output):
+            raise AssertionError(f"etcdctl {step} exited {done.ran.code}: {done.ran.output[-300:]}")
+        took[step] = done.seconds
+    return took

@@ -1,0 +1,213 @@
+"""etcd faults an operator meets: a snapshot that is damaged, and a database over its space quota.
+
+A damaged snapshot is made from a good one (cut short, or bytes overwritten in
+the middle) and proven different from it. Space is exceeded for real: etcd's
+backend quota is lowered through its static pod manifest (the original is
+parked where the health gate puts it back) and one ConfigMap is rewritten with
+1 MB of data until etcd raises its NOSPACE alarm and the API rejects writes.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Any
+
+from kubernetes import client
+from kubernetes.client.exceptions import ApiException
+
+from kindchaos.cluster.api import api_client
+from kindchaos.cluster.etcd import alarms, endpoint_status
+from kindchaos.cluster.etcd_runbook import (
+    BACKUP_DIR,
+    ETCD_MANIFEST,
+    etcd_flags,
+    read_manifest,
+    recover_space,
+    with_flag,
+    write_manifest,
+)
+from kindchaos.cluster.leftovers import PARKED_DIR
+from kindchaos.cluster.lifecycle import Cluster
+from kindchaos.cluster.nodes import crictl_inspect, run_in, sh
+from kindchaos.errors import UsageError
+from kindchaos.expect.conditions import eventually
+from kindchaos.faults.base import Fault
+from kindchaos.faults.control_plane import BACKOFF_WITHIN, COMPONENTS, check_serving, running_container
+from kindchaos.observe.timeline import Timeline, error_text
+
+DAMAGES = ("truncated", "corrupted")
+QUOTA_FLAG = "quota-backend-bytes"
+NOSPACE = "alarm:NOSPACE"
+FILLER = "kindchaos-filler"
+FILLER_BYTES = 900_000  # a ConfigMap holds at most 1 MiB
+API_ERRORS = (AssertionError, OSError, ApiException)
+
+
+class SnapshotDamaged(Fault):
+    """A copy of a good snapshot cut to half its size, or with 16 bytes overwritten in the middle."""
+
+    def __init__(self, node: str, good: str, damage: str, *, timeline: Timeline | None = None) -> None:
+        super().__init__(timeline=timeline)
+        if damage not in DAMAGES:
+            raise UsageError(f"unknown snapshot damage {damage!r}", hint=f"use one of {', '.join(DAMAGES)}")
+        self.node, self.good, self.damage = node, good, damage
+        self.path = f"{BACKUP_DIR}/{damage}.db"
+        self.restore_dir = f"/var/lib/etcd-from-{damage}-snapshot"  # where a restore of it would go
+
+    @property
+    def title(self) -> str:
+        return f"{self.damage} snapshot {self.path} on {self.node!r}"
+
+    def inject(self) -> None:
+        size = int(sh(self.node, f"stat -c %s {self.good}"))
+        if self.damage == "truncated":
+            sh(self.node, f"head -c {size // 2} {self.good} > {self.path}")
+        else:
+            sh(self.node, f"cp {self.good} {self.path}")
+            sh(
+                self.node,
+                f"printf 'kindchaos-damage' | dd of={self.path} bs=1 seek={size // 2} conv=notrunc status=none",
+            )
+
+    def prove(self) -> None:
+        good_sum, bad_sum = (sh(self.node, f"sha256sum {p} | cut -c1-64") for p in (self.good, self.path))
+        assert good_sum != bad_sum, f"{self.path} has the same sha256 as {self.good}"
+        sizes = [int(sh(self.node, f"stat -c %s {p}")) for p in (self.good, self.path)]
+        self.observed(f"{self.path}: {sizes[1]} bytes, sha256 {bad_sum[:16]}...")
+        self.observed(f"{self.good}: {sizes[0]} bytes, sha256 {good_sum[:16]}...")
+
+    def restore(self) -> None:
+        sh(self.node, f"rm -rf {self.path} {self.restore_dir}")
+
+    def prove_restored(self) -> None:
+        left = run_in(self.node, f"ls -d {self.path} {self.restore_dir} 2>/dev/null").output
+        assert not left, f"still on {self.node}: {left}"
+        self.observed(f"{self.path} and {self.restore_dir} removed")
+
+
+def _filler_api(cluster: Cluster) -> Any:
+    return client.CoreV1Api(api_client(cluster.kubeconfig))
+
+
+class SpaceQuotaExceeded(Fault):
+    """etcd's backend quota lowered to ``quota_bytes`` and filled until the NOSPACE alarm rejects writes.
+
+    Restoring runs etcd's runbook if the alarm is still raised, deletes the filler and puts the
+    original manifest back, so etcd runs with its usual quota again.
+    """
+
+    def __init__(
+        self,
+        cluster: Cluster,
+        namespace: str,
+        *,
+        headroom_bytes: int = 16 * 1024 * 1024,
+        node: str | None = None,
+        timeline: Timeline | None = None,
+        max_writes: int = 200,
+    ) -> None:
+        super().__init__(timeline=timeline)
+        self.cluster = cluster
+        self.namespace = namespace
+        self.node = node or cluster.control_planes[0]
+        self.headroom_bytes = headroom_bytes
+        self.max_writes = max_writes
+        self.quota_bytes = 0
+        self.original: dict[str, Any] = {}
+        self.container_before: str | None = None
+        self.rejection = ""
+        self.writes = 0
+
+    @property
+    def title(self) -> str:
+        return f"etcd space quota exceeded on {self.node!r}"
+
+    def inject(self) -> None:
+        self.original = read_manifest(self.node)
+        db_size = max(s.db_size for s in endpoint_status(self.node, cluster=False))
+        self.quota_bytes = db_size + self.headroom_bytes
+        found = running_container(self.node, COMPONENTS["etcd"])
+        self.container_before = found["id"] if found else None
+        sh(self.node, f"mkdir -p {PARKED_DIR} && cp {ETCD_MANIFEST} {PARKED_DIR}/etcd.yaml")
+        write_manifest(self.node, ETCD_MANIFEST, with_flag(self.original, QUOTA_FLAG, str(self.quota_bytes)))
+        self._mark("quota_lowered", quota_bytes=self.quota_bytes)
+        self._wait_for_etcd(lambda flags: flags.get(QUOTA_FLAG) == str(self.quota_bytes), "with the lowered quota")
+        self._fill()
+
+    def _wait_for_etcd(self, flags_ok: Any, what: str) -> None:
+        def restarted() -> None:
+            found = running_container(self.node, COMPONENTS["etcd"])
+            assert found is not None and found["id"] != self.container_before, "etcd not restarted yet"
+            config = crictl_inspect(self.node, found["id"])["info"]["config"]
+            argv = [*(config.get("command") or []), *(config.get("args") or [])]
+            flags = dict(a.removeprefix("--").split("=", 1) for a in argv if a.startswith("--") and "=" in a)
+            assert flags_ok(flags), f"etcd running with {QUOTA_FLAG}={flags.get(QUOTA_FLAG)}"
+            self.container_before = found["id"]
+
+        eventually(restarted, within=BACKOFF_WITHIN, expected=f"a new etcd container {what}")
+        eventually(lambda: check_serving(self.node, COMPONENTS["etcd"]), within=60, expected="etcd /health 200")
+        eventually(self._write_ok, within=120, interval=1, retry_on=API_ERRORS, expected="an API write accepted")
+
+    def _write_ok(self) -> None:
+        body = client.V1ConfigMap(metadata=client.V1ObjectMeta(name="kindchaos-probe"), data={"at": str(time.time())})
+        api = _filler_api(self.cluster)
+        try:
+            api.replace_namespaced_config_map("kindchaos-probe", self.namespace, body, _request_timeout=5)
+        except ApiException as exc:
+            if exc.status != 404:
+                raise
+            api.create_namespaced_config_map(self.namespace, body, _request_timeout=5)
+
+    def _fill(self) -> None:
+        """Rewrite one ConfigMap with fresh random data until a write is refused for lack of space."""
+        api = _filler_api(self.cluster)
+        self._mark("fill")
+        for written in range(1, self.max_writes + 1):
+            self.writes = written
+            body = client.V1ConfigMap(
+                metadata=client.V1ObjectMeta(name=FILLER), data={"fill": secrets.token_urlsafe(FILLER_BYTES * 3 // 4)}
+            )
+            try:
+                try:
+                    api.replace_namespaced_config_map(FILLER, self.namespace, body, _request_timeout=10)
+                except ApiException as exc:
+                    if exc.status != 404:
+                        raise
+                    api.create_namespaced_config_map(self.namespace, body, _request_timeout=10)
+            except ApiException as exc:
+                if "database space exceeded" in error_text(exc):
+                    self.rejection = error_text(exc)
+                    self._mark("alarm", writes=self.writes)
+                    self.figures["fill_to_alarm_s"] = (self.at("alarm") or 0) - (self.at("fill") or 0)
+                    return
+                raise
+        raise AssertionError(
+            f"{self.writes} writes of {FILLER_BYTES} bytes accepted under a {self.quota_bytes}-byte quota"
+        )
+
+    def prove(self) -> None:
+        raised = alarms(self.node)
+        assert any(NOSPACE in line for line in raised), f"etcdctl alarm list: {raised or 'no alarm'}"
+        self.observed(f"etcd running with --{QUOTA_FLAG}={self.quota_bytes}")
+        self.observed(f"{self.writes} writes of {FILLER_BYTES} bytes; the last refused: {self.rejection}")
+        self.observed(f"etcdctl alarm list: {'; '.join(raised)}")
+
+    def restore(self) -> None:
+        if not self.original:  # nothing was changed
+            return
+        if any(NOSPACE in line for line in alarms(self.node)):
+            recover_space(self.node)
+        try:
+            _filler_api(self.cluster).delete_namespaced_config_map(FILLER, self.namespace, _request_timeout=10)
+        except ApiException as exc:
+            if exc.status != 404:
+                raise
+        sh(self.node, f"if [ -f {PARKED_DIR}/etcd.yaml ]; then mv {PARKED_DIR}/etcd.yaml {ETCD_MANIFEST}; fi")
+
+    def prove_restored(self) -> None:
+        usual = etcd_flags(self.original).get(QUOTA_FLAG)
+        self._wait_for_etcd(lambda flags: flags.get(QUOTA_FLAG) == usual, f"with {QUOTA_FLAG}={usual}")
+        raised = alarms(self.node)
+        assert not raised, f"etcdctl alarm list: {raised}"
+        self.observed(f"etcd restarted with {QUOTA_FLAG}={usual or 'its default'}; no alarm; an API write accepted")

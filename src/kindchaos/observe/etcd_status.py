@@ -1,0 +1,112 @@
+"""An etcd probe: every member's ``endpoint status`` twice a second, from a node whose etcd is not faulted.
+
+etcdctl runs in the node's shell (installed there by the runbook), not in an
+etcd container, so it keeps answering while that node's own member is down.
+Each round records one sample per member: reached or not, its revision, raft
+term and the leader it follows, by member name. Catch-up and election times
+are derived from these samples by the pure functions below.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+
+from kindchaos.cluster.etcd import TLS, Member, parse_endpoint_status
+from kindchaos.cluster.nodes import run_in
+from kindchaos.observe.figures import Sample
+from kindchaos.observe.probes import Probe
+from kindchaos.observe.timeline import Timeline
+
+
+class EtcdStatusProbe(Probe):
+    source = "etcd-probe"
+
+    def __init__(
+        self,
+        *,
+        vantage: str,
+        members: Sequence[Member],
+        timeline: Timeline,
+        name: str = "etcd",
+        interval: float = 0.5,
+        max_seconds: float = 1800.0,
+    ) -> None:
+        super().__init__(name=name, timeline=timeline, interval=interval, max_seconds=max_seconds)
+        self.vantage = vantage
+        self.members = list(members)
+        endpoints = ",".join(u for m in self.members for u in m.client_urls[:1])
+        self._command = (
+            f"etcdctl --endpoints={endpoints} {TLS} --dial-timeout=1s --command-timeout=1s "
+            "endpoint status -w json 2>/dev/null"
+        )
+
+    def start(self) -> EtcdStatusProbe:
+        self._thread = threading.Thread(target=self._loop, name="kindchaos-etcd-probe", daemon=True)
+        self._thread.start()
+        return self
+
+    def _loop(self) -> None:
+        names = {m.member_id: m.name for m in self.members}
+        ends = time.monotonic() + self.max_seconds
+        while not self._stop.is_set() and time.monotonic() < ends:
+            mono, wall = time.monotonic(), time.time()
+            output = run_in(self.vantage, self._command, timeout=10).output
+            try:
+                statuses = {s.member_id: s for s in parse_endpoint_status(output if output.startswith("[") else "")}
+            except ValueError:
+                statuses = {}
+            latency = time.monotonic() - mono
+            for member in self.members:
+                status = statuses.get(member.member_id)
+                if status is None:
+                    self.record(started_mono=mono, started_wall=wall, ok=False, latency=latency, member=member.name)
+                else:
+                    self.record(
+                        started_mono=mono,
+                        started_wall=wall,
+                        ok=True,
+                        latency=latency,
+                        member=member.name,
+                        revision=status.revision,
+                        term=status.raft_term,
+                        leader=names.get(status.leader, str(status.leader) if status.leader else ""),
+                    )
+            self._stop.wait(max(0.0, self.interval - (time.monotonic() - mono)))
+
+
+def of_member(samples: Sequence[Sample], member: str) -> list[Sample]:
+    return [s for s in samples if s.detail.get("member") == member]
+
+
+def highest_revision(samples: Sequence[Sample], members: Sequence[str], *, at: float) -> int | None:
+    """The highest revision any of ``members`` reported in its last answer at or before ``at``."""
+    found = []
+    for member in members:
+        answered = [s for s in of_member(samples, member) if s.ok and s.mono <= at]
+        if answered:
+            found.append(int(answered[-1].detail["revision"]))
+    return max(found, default=None)
+
+
+def caught_up(samples: Sequence[Sample], member: str, *, revision: int, after: float) -> float | None:
+    """When ``member`` first answered with at least ``revision`` after ``after`` (None: never)."""
+    return next(
+        (s.mono for s in of_member(samples, member) if s.mono >= after and s.ok and s.detail["revision"] >= revision),
+        None,
+    )
+
+
+def leader_seen(samples: Sequence[Sample], *, other_than: str, after: float) -> Sample | None:
+    """The first answer after ``after`` that follows a leader other than ``other_than``."""
+    return next(
+        (s for s in samples if s.mono >= after and s.ok and s.detail.get("leader") not in ("", other_than)),
+        None,
+    )
+
+
+def last_answer(samples: Sequence[Sample], member: str, *, before: float) -> float | None:
+    """When ``member`` last answered before ``before`` (None: it never did)."""
+    answered = [s.mono for s in of_member(samples, member) if s.ok and s.mono < before]
+    return answered[-1] if answered else None
