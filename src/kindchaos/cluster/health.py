@@ -1,7 +1,7 @@
 """The health gate run before each scenario: find what an earlier scenario left broken and undo it.
 
 It looks for exactly what faults leave behind (a stopped or paused node, a
-parked manifest, a stopped unit, a partition chain, a cordon) whether or not
+parked manifest, an etcd NOSPACE alarm, a stopped unit, a partition chain, a cordon) whether or not
 the process that left it is still alive, so a run killed with SIGKILL is healed
 by the next one. When healing does not bring the cluster back to Ready, the
 caller recreates the cluster.
@@ -16,6 +16,8 @@ from kubernetes import client
 
 from kindchaos import shell
 from kindchaos.cluster.api import api_client
+from kindchaos.cluster.etcd import etcdctl
+from kindchaos.cluster.etcd_runbook import install_tools, recover_space
 from kindchaos.cluster.leftovers import (
     MANIFESTS_DIR,
     NODE_UNITS,
@@ -78,6 +80,16 @@ def _heal_inside(cluster: Cluster, node: str, report: HealthReport) -> None:
         report.healed.append(f"removed the network partition of {node}")
 
 
+def _heal_etcd_alarms(cluster: Cluster, report: HealthReport) -> None:
+    """A NOSPACE alarm outlives the quota that raised it; clear it with etcd's runbook."""
+    for node in cluster.control_planes:
+        raised = etcdctl(node, "alarm list")
+        if raised.code == 0 and "NOSPACE" in raised.output:
+            install_tools(node)
+            recover_space(node)
+            report.healed.append(f"cleared etcd's NOSPACE alarm on {node} (compact, defrag, disarm)")
+
+
 def _heal_objects(cluster: Cluster, report: HealthReport) -> None:
     """Through the API: uncordon nodes, scale back Deployments a fault scaled down."""
     core = client.CoreV1Api(api_client(cluster.kubeconfig))
@@ -112,9 +124,10 @@ def heal(cluster: Cluster, *, ready_within: float = 240) -> HealthReport:
         _heal_containers(cluster, report)
         for node in cluster.nodes:
             _heal_inside(cluster, node, report)
+        _heal_etcd_alarms(cluster, report)
         waited = wait_ready(cluster, within=ready_within)
         _heal_objects(cluster, report)
-    except (shell.CommandFailed, ConditionTimeout) as exc:
+    except (shell.CommandFailed, ConditionTimeout, AssertionError) as exc:
         raise ClusterError(f"failed to heal cluster {cluster.name!r}: {exc}", hint="it will be recreated") from exc
     report.ready_seconds = waited.seconds
     return report

@@ -30,18 +30,19 @@ from kindchaos.cluster.etcd_runbook import (
 from kindchaos.cluster.leftovers import PARKED_DIR
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.nodes import crictl_inspect, run_in, sh
+from kindchaos.cluster.readiness import API_ERRORS
 from kindchaos.errors import UsageError
 from kindchaos.expect.conditions import eventually
 from kindchaos.faults.base import Fault
-from kindchaos.faults.control_plane import BACKOFF_WITHIN, COMPONENTS, check_serving, running_container
+from kindchaos.faults.control_plane import BACKOFF_WITHIN, COMPONENTS, Component, check_serving, running_container
 from kindchaos.observe.timeline import Timeline, error_text
 
 DAMAGES = ("truncated", "corrupted")
 QUOTA_FLAG = "quota-backend-bytes"
 NOSPACE = "alarm:NOSPACE"
 FILLER = "kindchaos-filler"
+ETCD_HEALTH_BUT_SPACE = Component("etcd", "http://127.0.0.1:2381/health?exclude=NOSPACE")
 FILLER_BYTES = 900_000  # a ConfigMap holds at most 1 MiB
-API_ERRORS = (AssertionError, OSError, ApiException)
 
 
 class SnapshotDamaged(Fault):
@@ -118,6 +119,7 @@ class SpaceQuotaExceeded(Fault):
         self.container_before: str | None = None
         self.rejection = ""
         self.writes = 0
+        self.manifest_changed = False
 
     @property
     def title(self) -> str:
@@ -131,8 +133,12 @@ class SpaceQuotaExceeded(Fault):
         self.container_before = found["id"] if found else None
         sh(self.node, f"mkdir -p {PARKED_DIR} && cp {ETCD_MANIFEST} {PARKED_DIR}/etcd.yaml")
         write_manifest(self.node, ETCD_MANIFEST, with_flag(self.original, QUOTA_FLAG, str(self.quota_bytes)))
+        self.manifest_changed = True
         self._mark("quota_lowered", quota_bytes=self.quota_bytes)
         self._wait_for_etcd(lambda flags: flags.get(QUOTA_FLAG) == str(self.quota_bytes), "with the lowered quota")
+        self._wait_for_writes()
+        self._mark("etcd_back", quota_bytes=self.quota_bytes)
+        self.figures["etcd_restart_for_quota_s"] = (self.at("etcd_back") or 0) - (self.at("quota_lowered") or 0)
         self._fill()
 
     def _wait_for_etcd(self, flags_ok: Any, what: str) -> None:
@@ -146,7 +152,10 @@ class SpaceQuotaExceeded(Fault):
             self.container_before = found["id"]
 
         eventually(restarted, within=BACKOFF_WITHIN, expected=f"a new etcd container {what}")
-        eventually(lambda: check_serving(self.node, COMPONENTS["etcd"]), within=60, expected="etcd /health 200")
+        # /health fails while any alarm is raised; a NOSPACE alarm survives the restart until it is disarmed.
+        eventually(lambda: check_serving(self.node, ETCD_HEALTH_BUT_SPACE), within=60, expected="etcd /health 200")
+
+    def _wait_for_writes(self) -> None:
         eventually(self._write_ok, within=120, interval=1, retry_on=API_ERRORS, expected="an API write accepted")
 
     def _write_ok(self) -> None:
@@ -194,8 +203,13 @@ class SpaceQuotaExceeded(Fault):
         self.observed(f"etcdctl alarm list: {'; '.join(raised)}")
 
     def restore(self) -> None:
-        if not self.original:  # nothing was changed
+        """The usual manifest back first (etcd restarts with its usual quota), then the runbook if still alarmed."""
+        sh(self.node, f"if [ -f {PARKED_DIR}/etcd.yaml ]; then mv {PARKED_DIR}/etcd.yaml {ETCD_MANIFEST}; fi")
+        if not self.manifest_changed:
             return
+        usual = etcd_flags(self.original).get(QUOTA_FLAG)
+        self._wait_for_etcd(lambda flags: flags.get(QUOTA_FLAG) == usual, f"with {QUOTA_FLAG}={usual}")
+        self.manifest_changed = False
         if any(NOSPACE in line for line in alarms(self.node)):
             recover_space(self.node)
         try:
@@ -203,11 +217,16 @@ class SpaceQuotaExceeded(Fault):
         except ApiException as exc:
             if exc.status != 404:
                 raise
-        sh(self.node, f"if [ -f {PARKED_DIR}/etcd.yaml ]; then mv {PARKED_DIR}/etcd.yaml {ETCD_MANIFEST}; fi")
 
     def prove_restored(self) -> None:
-        usual = etcd_flags(self.original).get(QUOTA_FLAG)
-        self._wait_for_etcd(lambda flags: flags.get(QUOTA_FLAG) == usual, f"with {QUOTA_FLAG}={usual}")
+        found = running_container(self.node, COMPONENTS["etcd"])
+        assert found is not None, "no running etcd container"
+        config = crictl_inspect(self.node, found["id"])["info"]["config"]
+        quota = [a for a in config.get("command") or [] if a.startswith(f"--{QUOTA_FLAG}=")]
+        usual = [f"--{QUOTA_FLAG}={v}" for v in [etcd_flags(self.original).get(QUOTA_FLAG)] if v]
+        assert quota == usual, f"etcd running with {quota or 'no quota flag'}, expected {usual or 'none'}"
         raised = alarms(self.node)
         assert not raised, f"etcdctl alarm list: {raised}"
-        self.observed(f"etcd restarted with {QUOTA_FLAG}={usual or 'its default'}; no alarm; an API write accepted")
+        eventually(lambda: check_serving(self.node, COMPONENTS["etcd"]), within=60, expected="etcd /health 200")
+        self._wait_for_writes()
+        self.observed(f"etcd running with {usual or 'its default quota'}; no alarm; an API write accepted")

@@ -1,0 +1,197 @@
+"""etcd backup and restore on a single control plane, run the way an operator runs it.
+
+``etcdctl snapshot save``, ``etcdutl snapshot status``; then, with the
+apiserver and etcd stopped, ``etcdutl snapshot restore`` into a new data
+directory (the member's own name and peer URLs, revisions bumped and marked
+compacted), the etcd manifest pointed at it, and both started again.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+
+import pytest
+
+from kindchaos.cluster.etcd import member_list
+from kindchaos.cluster.etcd_runbook import (
+    BACKUP_DIR,
+    BUMP_REVISION,
+    ETCD_MANIFEST,
+    Timed,
+    current_revision,
+    data_dir,
+    etcd_flags,
+    file_size,
+    install_tools,
+    read_manifest,
+    restore_snapshot,
+    save_snapshot,
+    snapshot_status,
+    with_data_dir,
+    write_manifest,
+)
+from kindchaos.cluster.leftovers import PARKED_DIR
+from kindchaos.cluster.nodes import sh
+from kindchaos.cluster.readiness import wait_ready
+from kindchaos.evidence.scenario import ChaosRun
+from kindchaos.expect.budget import assert_within_budget
+from kindchaos.faults import ComponentDown
+from kindchaos.faults.etcd import DAMAGES, SnapshotDamaged
+from kindchaos.observe import figures
+from scenarios.etcd.markers import Markers
+
+pytestmark = [
+    pytest.mark.topology("single"),
+    pytest.mark.question("etcd-backup"),
+    pytest.mark.component("etcd"),
+    pytest.mark.disruptive,
+]
+
+SNAPSHOT = f"{BACKUP_DIR}/snapshot.db"
+HEALTHY_AFTER_START_S = 300  # nodes Ready and both leaders renewing, kubelet back-off included
+REFUSALS = {"truncated": "snapshot missing hash", "corrupted": "expected sha256"}
+
+Restore = Callable[[str, str, str], Timed]
+
+
+def restore_into_new_data_dir(node: str, snapshot: str, target: str) -> Timed:
+    """While etcd's manifest is parked: restore into ``target`` and point the parked manifest at it."""
+    parked = f"{PARKED_DIR}/etcd.yaml"
+    manifest = read_manifest(node, parked)
+    done = restore_snapshot(node, snapshot, target, etcd_flags(manifest))
+    assert done.ran.code == 0, f"etcdutl snapshot restore exited {done.ran.code}: {done.ran.output[-400:]}"
+    write_manifest(node, parked, with_data_dir(manifest, target))
+    return done
+
+
+def backup_and_restore(chaos: ChaosRun, *, restore: Restore = restore_into_new_data_dir) -> None:
+    cluster = chaos.cluster
+    node = cluster.control_planes[0]
+    suffix = uuid.uuid4().hex[:6]
+    markers = Markers(cluster, f"kc-backup-{suffix}")
+    later_namespace = f"kc-after-snapshot-{suffix}"
+    target = f"/var/lib/etcd-restored-{suffix}"
+    with chaos.step("before: markers written, snapshot saved and checked with etcdutl"):
+        install_tools(node)
+        markers.create_namespace()
+        markers.create("kept")
+        markers.create("deleted-after-snapshot")
+        at_snapshot = markers.versions()
+        saved = save_snapshot(node, SNAPSHOT)
+        status = snapshot_status(node, SNAPSHOT)
+        size = file_size(node, SNAPSHOT)
+        chaos.attach_text(saved.ran.output, name="etcdctl snapshot save")
+        chaos.attach_text(f"{status}", name="etcdutl snapshot status")
+        chaos.figure("snapshot_save_s", saved.seconds)
+        chaos.figure("snapshot_size_bytes", size, unit="B")
+        chaos.figure("snapshot_revision", status.revision, unit="")
+        chaos.figure("snapshot_keys", status.total_keys, unit="")
+        assert status.total_keys > 0 and status.revision > 0, f"empty snapshot: {status}"
+    with chaos.step("before: changes after the snapshot (one marker created, one deleted, one namespace)"):
+        markers.create("created-after-snapshot")
+        markers.delete("deleted-after-snapshot")
+        markers.create_namespace(later_namespace)
+        assert set(markers.versions()) == {"kept", "created-after-snapshot"}
+    api = chaos.api_probe()
+    with (
+        chaos.fault(ComponentDown(cluster, "kube-apiserver")) as apiserver_down,
+        chaos.fault(ComponentDown(cluster, "etcd")) as etcd_down,
+        chaos.step(f"during: etcdutl snapshot restore into {target}; etcd's manifest pointed at it"),
+    ):
+        done = restore(node, SNAPSHOT, target)
+        chaos.attach_text(done.ran.output, name="etcdutl snapshot restore")
+        chaos.figure("snapshot_restore_s", done.seconds)
+    started = etcd_down.at("restore")
+    assert started is not None
+    with chaos.step(f"after: healthy within {HEALTHY_AFTER_START_S} s; exactly the snapshot's markers are back"):
+        ready = wait_ready(cluster, within=HEALTHY_AFTER_START_S * 2)
+        healthy_after = time.monotonic() - started
+        chaos.figure(
+            "healthy_after_start_s", healthy_after, budget=HEALTHY_AFTER_START_S, note="nodes, kube-system, leaders"
+        )
+        chaos.figure("api_first_success_after_start_s", figures.first_success_after(api.samples, started))
+        stopped = apiserver_down.at("inject")
+        back = figures.first_success_after(api.samples, started)
+        chaos.figure("api_down_for_restore_s", None if back is None or stopped is None else started + back - stopped)
+        chaos.figure("ready_checks", ready.attempts, unit="")
+        running_from = data_dir(read_manifest(node))
+        revision = current_revision(node)
+        chaos.figure("revision_after_restore", revision, unit="", note=f"snapshot revision {status.revision}")
+        after = markers.versions()
+        created_after = sorted(set(after) - set(at_snapshot))
+        lost = sorted(set(at_snapshot) - set(after))
+        assert not created_after, f"objects created after the snapshot are still there: {created_after}"
+        assert not lost, f"objects in the snapshot are missing: {lost}"
+        assert after == at_snapshot, f"markers {after}, snapshot had {at_snapshot}"
+        assert not markers.namespace_exists(later_namespace), f"namespace {later_namespace} survived the restore"
+        assert running_from == target, f"etcd's data volume is {running_from}, not {target}"
+        assert revision > status.revision + BUMP_REVISION, f"revision {revision} not bumped past the snapshot's"
+        assert_within_budget(healthy_after, budget=HEALTHY_AFTER_START_S, what="a healthy cluster after the restore")
+    chaos.stop()
+    markers.delete_namespaces(markers.namespace, later_namespace)
+    sh(node, f"rm -f {SNAPSHOT}")
+
+
+def test_snapshot_backup_and_restore(chaos: ChaosRun) -> None:
+    """A snapshot saved with etcdctl and restored with etcdutl into a new data directory brings back exactly the
+    snapshot's state: objects created after it are gone, objects deleted after it are back, and the cluster is
+    healthy again within 300 s of starting etcd."""
+    backup_and_restore(chaos)
+
+
+def cluster_state(markers: Markers, node: str) -> dict[str, object]:
+    """What a refused restore must leave alone: the data, etcd's process, manifest and membership."""
+    return {
+        "markers": markers.versions(),
+        "etcd container": sh(node, "crictl ps --name '^etcd$' -q"),
+        "etcd manifest sha256": sh(node, f"sha256sum {ETCD_MANIFEST} | cut -c1-64"),
+        "etcd data dir": data_dir(read_manifest(node)),
+        "members": member_list(node),
+    }
+
+
+def attempt_damaged_restore(
+    chaos: ChaosRun, damage: str, *, meanwhile: Callable[[Markers], None] = lambda _: None
+) -> None:
+    cluster = chaos.cluster
+    node = cluster.control_planes[0]
+    markers = Markers(cluster, f"kc-bad-snapshot-{uuid.uuid4().hex[:6]}")
+    good = f"{BACKUP_DIR}/good.db"
+    with chaos.step("before: markers written and a good snapshot saved"):
+        install_tools(node)
+        markers.create_namespace()
+        for name in ("first", "second"):
+            markers.create(name)
+        save_snapshot(node, good)
+        before = cluster_state(markers, node)
+    with chaos.fault(SnapshotDamaged(node, good, damage)) as bad:
+        with chaos.step(f"during: etcdutl refuses to restore the {damage} snapshot"):
+            flags = etcd_flags(read_manifest(node))
+            done = restore_snapshot(node, bad.path, bad.restore_dir, flags)
+            chaos.attach_text(f"exit {done.ran.code}\n{done.ran.output}", name=f"etcdutl snapshot restore ({damage})")
+            meanwhile(markers)
+            assert done.ran.code != 0, f"etcdutl restored a {damage} snapshot: {done.ran.output[-300:]}"
+            assert REFUSALS[damage] in done.ran.output, (
+                f"refusal without {REFUSALS[damage]!r}: {done.ran.output[-300:]}"
+            )
+            left = sh(node, f"ls -A {bad.restore_dir} 2>/dev/null || true")
+            chaos.figure("refused_after_s", done.seconds)
+            chaos.figure(
+                "partial_data_dir_left", 1 if left else 0, unit="", note=f"{bad.restore_dir}: {left or 'absent'}"
+            )
+        with chaos.step("after: the running cluster is untouched (markers, etcd container, manifest, members)"):
+            after = cluster_state(markers, node)
+            changed = {key: (before[key], after[key]) for key in before if before[key] != after[key]}
+            assert not changed, f"cluster data changed: {changed}"
+    chaos.stop()
+    markers.delete_namespaces(markers.namespace)
+    sh(node, f"rm -f {good}")
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_damaged_snapshot_is_refused(chaos: ChaosRun, damage: str) -> None:
+    """etcdutl refuses to restore a truncated or corrupted snapshot, naming the integrity check that failed, and the
+    running cluster is untouched."""
+    attempt_damaged_restore(chaos, damage)

@@ -1,0 +1,95 @@
+"""etcd over its space quota: the NOSPACE alarm, and etcd's documented way back (compact, defrag, disarm)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+
+from kindchaos.cluster.etcd import alarms, endpoint_status
+from kindchaos.cluster.etcd_runbook import recover_space
+from kindchaos.cluster.readiness import wait_ready
+from kindchaos.evidence.scenario import ChaosRun
+from kindchaos.expect import stays, within_budget
+from kindchaos.faults.etcd import NOSPACE, SpaceQuotaExceeded
+from kindchaos.observe import figures
+from scenarios.etcd.markers import Markers
+
+pytestmark = [
+    pytest.mark.topology("single"),
+    pytest.mark.question("etcd-failure"),
+    pytest.mark.component("etcd"),
+    pytest.mark.disruptive,
+]
+
+REJECTED_HELD_S = 5  # short: every lease renewal is a write, and leaders give up after 10 s without one
+WRITES_BACK_S = 60
+
+
+def test_database_space_exceeded(chaos: ChaosRun) -> None:
+    """With a small backend quota, filling etcd raises the NOSPACE alarm: the API rejects writes with "database space
+    exceeded" while reads are still answered; compacting, defragmenting and disarming the alarm bring writes back
+    within 60 s, and no acknowledged write is lost."""
+    cluster = chaos.cluster
+    node = cluster.control_planes[0]
+    namespace = f"kc-space-{uuid.uuid4().hex[:6]}"
+    Markers(cluster, namespace).create_namespace()
+    api = chaos.api_probe()
+    ledger = chaos.write_ledger(namespace=namespace)
+    with chaos.fault(SpaceQuotaExceeded(cluster, namespace)) as full:
+        with chaos.step(f"during: writes rejected with NOSPACE and reads answered for {REJECTED_HELD_S} s"):
+            held_from = time.monotonic()
+
+            def rejected_but_readable() -> None:
+                writes = figures.between(ledger.samples, held_from, None)[-2:]
+                assert writes and not any(w.ok for w in writes), f"a write was accepted: {writes}"
+                assert all("database space exceeded" in str(w.detail.get("error")) for w in writes), writes
+                reads = figures.between(api.samples, held_from, None)[-2:]
+                assert reads and all(r.ok for r in reads), f"a read failed: {reads}"
+
+            within_budget(rejected_but_readable, budget=10, what="the ledger's writes rejected, reads answered")
+            stays(rejected_but_readable, during=REJECTED_HELD_S, interval=1, expected="writes rejected, reads answered")
+            db_full = max(s.db_size for s in endpoint_status(node, cluster=False))
+        with chaos.step(f"during: compact, defrag and alarm disarm bring writes back within {WRITES_BACK_S} s"):
+            runbook_started = time.monotonic()
+            took = recover_space(node)
+            db_after = max(s.db_size for s in endpoint_status(node, cluster=False))
+            assert not alarms(node), f"alarm still raised: {alarms(node)}"
+
+            def writes_back() -> None:
+                accepted = [s for s in figures.between(ledger.samples, runbook_started, None) if s.ok]
+                assert accepted, "no ledger write accepted since the runbook started"
+
+            within_budget(writes_back, budget=WRITES_BACK_S, what="a ledger write accepted", interval=0.5)
+    with chaos.step("after: every acknowledged write is stored; the cluster is ready"):
+        chaos.stop()
+        wait_ready(cluster)
+        report = ledger.verify()
+        alarm_at, inject = full.at("alarm"), full.at("inject")
+        assert alarm_at is not None and inject is not None
+        rejected = [s for s in figures.between(ledger.samples, alarm_at, runbook_started) if not s.ok]
+        chaos.figure("quota_bytes", full.quota_bytes, unit="B")
+        chaos.figure("fill_writes", full.writes, unit="", note="900 kB each, rewriting one ConfigMap")
+        chaos.figure("fill_to_alarm_s", full.figures.get("fill_to_alarm_s"))
+        chaos.figure("db_size_at_alarm_bytes", db_full, unit="B")
+        chaos.figure("db_size_after_defrag_bytes", db_after, unit="B")
+        for step, seconds in took.items():
+            chaos.figure(f"runbook_{step}_s", seconds)
+        chaos.figure("writes_back_after_runbook_start_s", figures.first_success_after(ledger.samples, runbook_started))
+        chaos.figure(
+            "writes_rejected_while_alarmed",
+            len(rejected),
+            unit="",
+            note=rejected[0].detail.get("error", "") if rejected else "",
+        )
+        chaos.figure(
+            "reads_failed_while_alarmed",
+            sum(not s.ok for s in figures.between(api.samples, alarm_at, runbook_started)),
+            unit="",
+        )
+        chaos.figure("ledger_acknowledged", report.acknowledged, unit="")
+        chaos.figure("ledger_failed", report.failed, unit="", note="includes etcd's restarts for the quota change")
+        assert report.intact, f"ledger: missing {report.missing}, wrong {report.wrong_value}, {report.regressions}"
+        assert NOSPACE in " ".join(full.proof), "the alarm was not in the fault's proof"
+        Markers(cluster, namespace).delete_namespaces(namespace)
