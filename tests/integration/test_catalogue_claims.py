@@ -38,3 +38,23 @@ def test_a_budget_below_the_measured_time_is_breached(single_cluster: Cluster, t
     (finding,) = json.loads((tmp_path / "findings.json").read_text())["findings"]
     assert finding["outcome"] == "failed"
     assert {f["name"] for f in finding["figures"]} >= {"return_to_all_bound_s", "return_to_all_running_s"}
+
+
+def test_a_skipped_restore_does_not_pass_as_a_restore(single_cluster: Cluster, tmp_path: Path) -> None:
+    child = child_pytest("snapshot_restore_skipped.py", tmp_path)
+    out, _ = child.communicate(timeout=900)
+    assert child.returncode == 1, out
+    result = single_result(tmp_path)
+    message = str(result["statusDetails"]["message"])  # type: ignore[index]
+    assert result["status"] == "failed"
+    assert "objects created after the snapshot are still there: ['created-after-snapshot']" in message, message
+
+
+def test_a_data_change_during_a_refused_restore_is_reported(single_cluster: Cluster, tmp_path: Path) -> None:
+    child = child_pytest("damaged_snapshot_data_changed.py", tmp_path)
+    out, _ = child.communicate(timeout=600)
+    assert child.returncode == 1, out
+    result = single_result(tmp_path)
+    message = str(result["statusDetails"]["message"])  # type: ignore[index]
+    assert result["status"] == "failed"
+    assert "cluster data changed: {'markers'" in message, message

@@ -94,10 +94,21 @@ class Workload:
 
     def wait_ready(self, *, timeout: int = 120) -> None:
         """Pods Ready, and the Service's rule on every node (before it, a request would leave the cluster)."""
-        for selector in (f"app={self.name}", f"app={self.client}"):
-            self.cluster.kubectl(
-                "wait", "-n", self.namespace, "--for=condition=Ready", "pod", "-l", selector, f"--timeout={timeout}s"
-            )
+        # rollout status waits for the pods to exist too; `kubectl wait` fails at once if none exists yet.
+        deployment = f"deployment/{self.name}"
+        self.cluster.kubectl(
+            "rollout", "status", "-n", self.namespace, deployment, f"--timeout={timeout}s", timeout=timeout + 30
+        )
+        self.cluster.kubectl(
+            "wait",
+            "-n",
+            self.namespace,
+            "--for=condition=Ready",
+            "pod",
+            self.client,
+            f"--timeout={timeout}s",
+            timeout=timeout + 30,
+        )
         wait_programmed(self.cluster.nodes, self.service_ip(), within=timeout)
 
     def exec_client(self, *argv: str) -> str:

@@ -1,0 +1,215 @@
+"""etcd on three members (ha): one member down, the leader lost, quorum lost, and what etcdctl shows meanwhile."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+
+import pytest
+
+from kindchaos.cluster.etcd import endpoint_health, has_quorum, leader_name, member_list
+from kindchaos.cluster.workload import Workload
+from kindchaos.evidence.scenario import ChaosRun
+from kindchaos.expect import stays, within_budget
+from kindchaos.expect.budget import assert_within_budget
+from kindchaos.faults import ComponentDown
+from kindchaos.observe import etcd_status, figures
+from kindchaos.observe.ledger import WriteLedger
+
+pytestmark = [
+    pytest.mark.topology("ha"),
+    pytest.mark.question("etcd-failure"),
+    pytest.mark.component("etcd"),
+    pytest.mark.disruptive,
+    pytest.mark.slow,
+]
+
+CATCH_UP_S = 60
+WRITES_STEADY_S = 10  # writes all succeeding for this long while the member is down
+WRITES_STEADY_WITHIN_S = 60  # haproxy needs a few failed health checks to take the member-less apiserver out
+NEW_LEADER_S = 10
+QUORUM_FAILING_HELD_S = 15
+
+
+def roles(chaos: ChaosRun) -> tuple[str, list[str]]:
+    """The leader's node and the followers' nodes (kubeadm names each member after its node)."""
+    cluster = chaos.cluster
+    leader = leader_name(cluster.control_planes[0])
+    assert leader in cluster.control_planes, f"etcd leader {leader!r} is not a control-plane node"
+    return leader, [n for n in cluster.control_planes if n != leader]
+
+
+def last_writes_ok(ledger: WriteLedger, seconds: float) -> None:
+    """Every ledger write of the last ``seconds`` succeeded (and there were some)."""
+    recent = ledger.samples[-int(seconds / ledger.interval) :]
+    assert len(recent) >= seconds / ledger.interval, f"only {len(recent)} writes so far"
+    failed = [s.detail.get("error") for s in recent if not s.ok]
+    assert not failed, f"{len(failed)} of the last {len(recent)} writes failed: {failed[-1]}"
+
+
+def ledger_figures(chaos: ChaosRun, ledger: WriteLedger, start: float | None, end: float | None) -> None:
+    during = figures.between(ledger.samples, start, end)
+    failed = [s for s in during if not s.ok]
+    chaos.figure("writes_during_fault", len(during), unit="")
+    chaos.figure("writes_failed_during_fault", len(failed), unit="")
+    chaos.figure("write_failure_window_s", (failed[-1].mono - failed[0].mono) if failed else 0.0)
+    reasons = Counter(str(s.detail.get("error")) for s in failed)
+    chaos.figure("write_failure_reasons", "; ".join(f"{n}x {r}" for r, n in reasons.most_common(3)) or "none", unit="")
+
+
+def assert_no_write_lost(chaos: ChaosRun, ledger: WriteLedger) -> None:
+    ledger.stop()
+    report = ledger.verify()
+    chaos.figure("ledger_acknowledged", report.acknowledged, unit="")
+    chaos.figure("ledger_failed", report.failed, unit="")
+    assert report.intact, f"ledger: missing {report.missing}, wrong {report.wrong_value}, {report.regressions}"
+
+
+def test_one_member_down(chaos: ChaosRun) -> None:
+    """With one of three etcd members (a follower) down, API writes and reads keep succeeding once haproxy stops
+    sending to the apiserver beside it, no acknowledged write is lost, and after the restore the member catches up to
+    the others' revision within 60 s."""
+    cluster = chaos.cluster
+    _, followers = roles(chaos)
+    down, vantage = followers[-1], followers[0]
+    probe = chaos.etcd_probe(vantage=vantage)
+    api = chaos.api_probe()
+    ledger = chaos.write_ledger(namespace=f"kc-ledger-{uuid.uuid4().hex[:6]}")
+    with (
+        chaos.fault(ComponentDown(cluster, "etcd", node=down)) as outage,
+        chaos.step(f"during: writes all succeed for {WRITES_STEADY_S} s with {down}'s member down"),
+    ):
+        within_budget(
+            lambda: last_writes_ok(ledger, WRITES_STEADY_S),
+            budget=WRITES_STEADY_WITHIN_S,
+            what=f"{WRITES_STEADY_S} s of successful writes",
+        )
+    inject, restore, returned = outage.at("inject"), outage.at("restore"), outage.at("returned")
+    assert inject is not None and restore is not None and returned is not None
+    with chaos.step(f"after: {down} catches up within {CATCH_UP_S} s; no acknowledged write lost"):
+        others = [n for n in cluster.control_planes if n != down]
+        target = etcd_status.highest_revision(probe.samples, others, at=restore)
+        assert target is not None, "no revision from the other members before the restore"
+        within_budget(
+            lambda: etcd_status.caught_up(probe.samples, down, revision=target, after=returned) is not None,
+            budget=CATCH_UP_S,
+            what=f"{down} at revision {target} or later",
+            interval=0.5,
+        )
+        caught = etcd_status.caught_up(probe.samples, down, revision=target, after=returned)
+        assert caught is not None
+        chaos.figure("catch_up_s", caught - returned, budget=CATCH_UP_S, note=f"to revision {target}, from its start")
+        ledger_figures(chaos, ledger, inject, restore)
+        reads = figures.between(api.samples, inject, restore)
+        chaos.figure("read_success_ratio_during_fault", figures.success_ratio(reads), unit="")
+        assert_no_write_lost(chaos, ledger)
+
+
+def test_membership_view_during_member_outage(chaos: ChaosRun) -> None:
+    """While one etcd member is down, `etcdctl member list` still lists all three members (membership is not health)
+    and `etcdctl endpoint health --cluster` marks the stopped one unhealthy and the other two healthy."""
+    cluster = chaos.cluster
+    _, followers = roles(chaos)
+    down, vantage = followers[-1], followers[0]
+    with (
+        chaos.fault(ComponentDown(cluster, "etcd", node=down)),
+        chaos.step("during: member list lists three; endpoint health marks the stopped member unhealthy"),
+    ):
+        members = member_list(vantage)
+        health = endpoint_health(vantage)
+        chaos.attach_text("\n".join(f"{m.member_id:x} {m.name} {m.client_urls}" for m in members), name="member list")
+        chaos.attach_text("\n".join(f"{url}: {ok} {error}" for url, (ok, error) in health.items()), name="health")
+        assert sorted(m.name for m in members) == sorted(cluster.control_planes), members
+        stopped = {u for m in members if m.name == down for u in m.client_urls}
+        unhealthy = {url for url, (ok, _) in health.items() if not ok}
+        assert unhealthy == stopped, f"unhealthy {unhealthy}, stopped member serves {stopped}"
+        assert len(health) == 3, health
+        chaos.figure("members_listed", len(members), unit="")
+        chaos.figure("members_unhealthy", len(unhealthy), unit="", note=" ".join(health[u][1] for u in unhealthy))
+
+
+def test_leader_lost(chaos: ChaosRun) -> None:
+    """When the etcd leader's member stops, the other two elect a new leader within 10 s; API writes fail at most
+    briefly and no acknowledged write is lost."""
+    cluster = chaos.cluster
+    leader, followers = roles(chaos)
+    vantage = followers[0]
+    probe = chaos.etcd_probe(vantage=vantage)
+    chaos.api_probe()
+    ledger = chaos.write_ledger(namespace=f"kc-ledger-{uuid.uuid4().hex[:6]}")
+    term_before = max(s.detail["term"] for s in probe.samples if s.ok)
+    with (
+        chaos.fault(ComponentDown(cluster, "etcd", node=leader)) as outage,
+        chaos.step(f"during: a member other than {leader} leads within {NEW_LEADER_S} s"),
+    ):
+        inject = outage.at("inject")
+        assert inject is not None
+        within_budget(
+            lambda: etcd_status.leader_seen(probe.samples, other_than=leader, after=inject) is not None,
+            budget=NEW_LEADER_S,
+            what="a new etcd leader",
+            interval=0.5,
+        )
+        new = etcd_status.leader_seen(probe.samples, other_than=leader, after=inject)
+        assert new is not None
+        within_budget(lambda: last_writes_ok(ledger, 5), budget=WRITES_STEADY_WITHIN_S, what="5 s of successful writes")
+    with chaos.step("after: election figures; no acknowledged write lost"):
+        last_led = max(
+            (s.mono for s in probe.samples if s.ok and s.mono < new.mono and s.detail.get("leader") == leader),
+            default=None,
+        )
+        chaos.figure("new_leader_seen_after_inject_s", new.mono - inject, budget=NEW_LEADER_S, note=str(new.detail))
+        chaos.figure("leaderless_s", None if last_led is None else new.mono - last_led, note="probe every 0.5 s")
+        chaos.figure("raft_term_before", term_before, unit="")
+        chaos.figure("raft_term_after", new.detail["term"], unit="")
+        chaos.figure("old_leader_stopped_s", outage.figures.get("proven_after_s"), note="kubelet stops etcd gracefully")
+        ledger_figures(chaos, ledger, inject, outage.at("restore"))
+        assert new.detail["term"] > term_before, f"raft term {new.detail['term']} not above {term_before}"
+        assert_no_write_lost(chaos, ledger)
+
+
+def test_quorum_lost(chaos: ChaosRun, workload: Workload) -> None:
+    """With two of three etcd members down, quorum is lost: every API write fails, while the running workload keeps
+    answering through its Service; after the restore quorum returns and every acknowledged write is present."""
+    cluster = chaos.cluster
+    leader, followers = roles(chaos)
+    vantage = leader  # its member stays up; the two followers go
+    first, second = followers
+    chaos.etcd_probe(vantage=vantage)  # for the chart: which members answer, whom they follow
+    api = chaos.api_probe()
+    service = chaos.service_probe(url=f"http://{workload.service_ip()}/")
+    ledger = chaos.write_ledger(namespace=f"kc-ledger-{uuid.uuid4().hex[:6]}")
+    with (
+        chaos.fault(ComponentDown(cluster, "etcd", node=first)) as one,
+        chaos.fault(ComponentDown(cluster, "etcd", node=second)) as two,
+        chaos.step(f"during: every write fails for {QUORUM_FAILING_HELD_S} s; the Service answers"),
+    ):
+
+        def writes_failing() -> None:
+            recent = ledger.samples[-2:]
+            assert recent and not any(s.ok for s in recent), f"a write succeeded: {recent}"
+
+        within_budget(writes_failing, budget=30, what="writes failing without quorum")
+        stays(writes_failing, during=QUORUM_FAILING_HELD_S, interval=1, expected="every write failing")
+        lost = has_quorum(vantage)
+        chaos.attach_text(f"exit {lost.code}\n{lost.output}", name=f"etcdctl endpoint health on {vantage}")
+        assert lost.code != 0, f"etcd on {vantage} still reports health without quorum: {lost.output}"
+    lost_at, restore, restored = two.at("proven"), one.at("restore"), one.at("restored")
+    assert lost_at is not None and restore is not None and restored is not None
+    with chaos.step("after: quorum back; the Service never failed; every acknowledged write present"):
+        within_budget(lambda: last_writes_ok(ledger, 3), budget=60, what="writes succeeding again")
+        back = figures.first_success_after(ledger.samples, two.at("restore") or restore)
+        writes_down = figures.unavailability_windows(figures.between(ledger.samples, one.at("inject"), None))
+        longest = max((w.seconds or 0.0 for w in writes_down), default=0.0)
+        during_service = figures.between(service.samples, lost_at, restored)
+        during_api = figures.between(api.samples, lost_at, restore)
+        chaos.figure("write_unavailability_s", longest)
+        chaos.figure("writes_back_after_quorum_restore_s", back, note="from moving the first member back")
+        ledger_figures(chaos, ledger, lost_at, restore)
+        chaos.figure("api_read_success_ratio_without_quorum", figures.success_ratio(during_api), unit="")
+        chaos.figure("service_requests_without_quorum", len(during_service), unit="")
+        chaos.figure("service_success_ratio_without_quorum", figures.success_ratio(during_service), unit="")
+        assert_within_budget(back, budget=60, what="the first write after quorum was restored")
+        assert figures.success_ratio(during_service) == 1.0, "the Service failed requests while only etcd was down"
+        assert has_quorum(vantage).code == 0, "etcd has no quorum after the restore"
+        assert_no_write_lost(chaos, ledger)

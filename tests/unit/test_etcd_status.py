@@ -1,0 +1,52 @@
+"""Catch-up and election times derived from etcd probe samples."""
+
+from kindchaos.observe.etcd_status import caught_up, highest_revision, last_answer, leader_seen
+from kindchaos.observe.figures import Sample
+
+
+def answer(t: float, member: str, revision: int, leader: str = "a") -> Sample:
+    return Sample(t, True, 0.01, {"member": member, "revision": revision, "leader": leader, "term": 2})
+
+
+def silent(t: float, member: str) -> Sample:
+    return Sample(t, False, 1.0, {"member": member})
+
+
+SAMPLES = [
+    answer(1, "a", 100),
+    answer(1, "b", 100),
+    answer(1, "c", 100),
+    answer(2, "a", 120),
+    answer(2, "b", 119),
+    silent(2, "c"),
+    answer(3, "a", 150),
+    answer(3, "b", 150),
+    silent(3, "c"),
+    answer(4, "a", 160, leader="b"),
+    answer(4, "b", 160, leader="b"),
+    answer(4, "c", 130, leader="b"),
+    answer(5, "c", 161, leader="b"),
+]
+
+
+def test_highest_revision_uses_each_members_last_answer_before_the_moment() -> None:
+    assert highest_revision(SAMPLES, ["a", "b"], at=2.5) == 120
+    assert highest_revision(SAMPLES, ["c"], at=3.5) == 100
+    assert highest_revision(SAMPLES, ["d"], at=9) is None
+
+
+def test_a_member_has_caught_up_only_once_it_reaches_the_revision() -> None:
+    assert caught_up(SAMPLES, "c", revision=150, after=3.5) == 5
+    assert caught_up(SAMPLES, "c", revision=200, after=3.5) is None
+    assert caught_up(SAMPLES, "c", revision=100, after=0) == 1
+
+
+def test_a_new_leader_is_the_first_answer_naming_another_member() -> None:
+    seen = leader_seen(SAMPLES, other_than="a", after=1.5)
+    assert seen is not None and (seen.mono, seen.detail["leader"]) == (4, "b")
+    assert leader_seen(SAMPLES, other_than="b", after=3.5) is None
+
+
+def test_last_answer_ignores_unanswered_rounds() -> None:
+    assert last_answer(SAMPLES, "c", before=4) == 1
+    assert last_answer(SAMPLES, "z", before=4) is None
