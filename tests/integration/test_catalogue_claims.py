@@ -16,45 +16,36 @@ def single_result(results: Path) -> dict[str, object]:
     return result
 
 
-def test_mirror_pod_deletion_is_not_a_scheduler_outage(single_cluster: Cluster, tmp_path: Path) -> None:
-    child = child_pytest("scheduler_mirror_pod_deleted.py", tmp_path)
-    out, _ = child.communicate(timeout=600)
+def failed_child(target: str, tmp_path: Path, *, timeout: float, extra: list[str] | None = None) -> str:
+    """Run a target in a child pytest that must fail (exit 1); its one Allure result's failure message."""
+    child = child_pytest(target, tmp_path, extra=extra)
+    out, _ = child.communicate(timeout=timeout)
     assert child.returncode == 1, out
     result = single_result(tmp_path)
-    message = str(result["statusDetails"]["message"])  # type: ignore[index]
     assert result["status"] == "failed"
+    return str(result["statusDetails"]["message"])  # type: ignore[index]
+
+
+def test_mirror_pod_deletion_is_not_a_scheduler_outage(single_cluster: Cluster, tmp_path: Path) -> None:
+    message = failed_child("scheduler_mirror_pod_deleted.py", tmp_path, timeout=600)
     assert "fault not injected: outage of kube-scheduler" in message
     assert "no running kube-scheduler container" in message
 
 
 def test_a_budget_below_the_measured_time_is_breached(single_cluster: Cluster, tmp_path: Path) -> None:
     scenario = REPO / "scenarios" / "control_plane" / "test_scheduler.py"
-    child = child_pytest(str(scenario), tmp_path, extra=["-k", "outage", "--budget-scale=0.001"])
-    out, _ = child.communicate(timeout=900)
-    assert child.returncode == 1, out
-    result = single_result(tmp_path)
-    message = str(result["statusDetails"]["message"])  # type: ignore[index]
-    assert result["status"] == "failed" and "budget breached:" in message, message
+    message = failed_child(str(scenario), tmp_path, extra=["-k", "outage", "--budget-scale=0.001"], timeout=900)
+    assert "budget breached:" in message, message
     (finding,) = json.loads((tmp_path / "findings.json").read_text())["findings"]
     assert finding["outcome"] == "failed"
     assert {f["name"] for f in finding["figures"]} >= {"return_to_all_bound_s", "return_to_all_running_s"}
 
 
 def test_a_skipped_restore_does_not_pass_as_a_restore(single_cluster: Cluster, tmp_path: Path) -> None:
-    child = child_pytest("snapshot_restore_skipped.py", tmp_path)
-    out, _ = child.communicate(timeout=900)
-    assert child.returncode == 1, out
-    result = single_result(tmp_path)
-    message = str(result["statusDetails"]["message"])  # type: ignore[index]
-    assert result["status"] == "failed"
+    message = failed_child("snapshot_restore_skipped.py", tmp_path, timeout=900)
     assert "objects created after the snapshot are still there: ['created-after-snapshot']" in message, message
 
 
 def test_a_data_change_during_a_refused_restore_is_reported(single_cluster: Cluster, tmp_path: Path) -> None:
-    child = child_pytest("damaged_snapshot_data_changed.py", tmp_path)
-    out, _ = child.communicate(timeout=600)
-    assert child.returncode == 1, out
-    result = single_result(tmp_path)
-    message = str(result["statusDetails"]["message"])  # type: ignore[index]
-    assert result["status"] == "failed"
+    message = failed_child("damaged_snapshot_data_changed.py", tmp_path, timeout=600)
     assert "cluster data changed: {'markers'" in message, message

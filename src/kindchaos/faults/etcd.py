@@ -91,6 +91,16 @@ def _filler_api(cluster: Cluster) -> Any:
     return client.CoreV1Api(api_client(cluster.kubeconfig))
 
 
+def put_config_map(api: Any, namespace: str, body: Any, *, timeout: float) -> None:
+    """Replace the ConfigMap, or create it if it does not exist yet."""
+    try:
+        api.replace_namespaced_config_map(body.metadata.name, namespace, body, _request_timeout=timeout)
+    except ApiException as exc:
+        if exc.status != 404:
+            raise
+        api.create_namespaced_config_map(namespace, body, _request_timeout=timeout)
+
+
 class SpaceQuotaExceeded(Fault):
     """etcd's backend quota lowered to ``quota_bytes`` and filled until the NOSPACE alarm rejects writes.
 
@@ -160,13 +170,7 @@ class SpaceQuotaExceeded(Fault):
 
     def _write_ok(self) -> None:
         body = client.V1ConfigMap(metadata=client.V1ObjectMeta(name="kindchaos-probe"), data={"at": str(time.time())})
-        api = _filler_api(self.cluster)
-        try:
-            api.replace_namespaced_config_map("kindchaos-probe", self.namespace, body, _request_timeout=5)
-        except ApiException as exc:
-            if exc.status != 404:
-                raise
-            api.create_namespaced_config_map(self.namespace, body, _request_timeout=5)
+        put_config_map(_filler_api(self.cluster), self.namespace, body, timeout=5)
 
     def _fill(self) -> None:
         """Rewrite one ConfigMap with fresh random data until a write is refused for lack of space."""
@@ -178,12 +182,7 @@ class SpaceQuotaExceeded(Fault):
                 metadata=client.V1ObjectMeta(name=FILLER), data={"fill": secrets.token_urlsafe(FILLER_BYTES * 3 // 4)}
             )
             try:
-                try:
-                    api.replace_namespaced_config_map(FILLER, self.namespace, body, _request_timeout=10)
-                except ApiException as exc:
-                    if exc.status != 404:
-                        raise
-                    api.create_namespaced_config_map(self.namespace, body, _request_timeout=10)
+                put_config_map(api, self.namespace, body, timeout=10)
             except ApiException as exc:
                 if "database space exceeded" in error_text(exc):
                     self.rejection = error_text(exc)
