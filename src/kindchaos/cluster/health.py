@@ -1,9 +1,9 @@
 """The health gate run before each scenario: find what an earlier scenario left broken and undo it.
 
-It looks for exactly what faults leave behind (a stopped or paused node, a
-parked manifest, an etcd NOSPACE alarm, a stopped unit, a partition chain, a cordon) whether or not
-the process that left it is still alive, so a run killed with SIGKILL is healed
-by the next one. When healing does not bring the cluster back to Ready, the
+It looks for exactly what faults leave behind (a stopped or paused node, a parked manifest,
+an etcd NOSPACE alarm, a crash-loop back-off, a stopped unit, a partition chain, a cordon)
+whether or not the process that left it is still alive, so a run killed with SIGKILL is
+healed by the next one. When healing does not bring the cluster back to Ready, the
 caller recreates the cluster.
 """
 
@@ -90,6 +90,30 @@ def _heal_etcd_alarms(cluster: Cluster, report: HealthReport) -> None:
             report.healed.append(f"cleared etcd's NOSPACE alarm on {node} (compact, defrag, disarm)")
 
 
+def _end_back_off(cluster: Cluster, report: HealthReport, restarted: set[str]) -> None:
+    """Restart kubelet where a kube-system container waits in crash-loop back-off.
+
+    A component that lost its lease in several faults in a row waits up to five minutes before kubelet
+    starts it again, longer than the gate waits. The back-off lives only in kubelet's memory, so a
+    restart of kubelet starts the container at once; it is done at most once per node.
+    """
+    pods: list[Any] = (
+        client.CoreV1Api(api_client(cluster.kubeconfig)).list_namespaced_pod("kube-system", _request_timeout=5).items
+    )
+    for pod in pods:
+        node = pod.spec.node_name
+        for status in pod.status.container_statuses or []:
+            waiting = status.state.waiting if status.state else None
+            if waiting is None or waiting.reason != "CrashLoopBackOff" or node in restarted:
+                continue
+            sh(node, "systemctl restart kubelet", timeout=120)
+            restarted.add(node)
+            report.healed.append(
+                f"restarted kubelet on {node} to end the crash-loop back-off of {status.name}"
+                f" (restarts {status.restart_count}: {waiting.message})"
+            )
+
+
 def _heal_objects(cluster: Cluster, report: HealthReport) -> None:
     """Through the API: uncordon nodes, scale back Deployments a fault scaled down."""
     core = client.CoreV1Api(api_client(cluster.kubeconfig))
@@ -125,7 +149,8 @@ def heal(cluster: Cluster, *, ready_within: float = 240) -> HealthReport:
         for node in cluster.nodes:
             _heal_inside(cluster, node, report)
         _heal_etcd_alarms(cluster, report)
-        waited = wait_ready(cluster, within=ready_within)
+        restarted: set[str] = set()
+        waited = wait_ready(cluster, within=ready_within, unstick=lambda: _end_back_off(cluster, report, restarted))
         _heal_objects(cluster, report)
     except (shell.CommandFailed, ConditionTimeout, AssertionError) as exc:
         raise ClusterError(f"failed to heal cluster {cluster.name!r}: {exc}", hint="it will be recreated") from exc

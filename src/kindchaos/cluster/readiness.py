@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -58,10 +59,12 @@ def pull_events(cluster: Cluster) -> list[str]:
     ]
 
 
-def wait_ready(cluster: Cluster, *, within: float = 240) -> Waited:
-    """Wait until nodes are Ready and kube-system is running."""
+def wait_ready(cluster: Cluster, *, within: float = 240, unstick: Callable[[], None] | None = None) -> Waited:
+    """Wait until nodes are Ready and kube-system is running; ``unstick`` runs before each check."""
 
     def ready() -> None:
+        if unstick is not None:
+            unstick()
         check_nodes_ready(cluster)
         check_system_pods_running(cluster)
         check_leaders_renewing(cluster)
