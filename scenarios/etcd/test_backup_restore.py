@@ -20,9 +20,9 @@ from kindchaos.cluster.etcd_runbook import (
     BUMP_REVISION,
     ETCD_MANIFEST,
     Timed,
+    container_flags,
     current_revision,
     data_dir,
-    etcd_flags,
     file_size,
     install_tools,
     read_manifest,
@@ -60,7 +60,7 @@ def restore_into_new_data_dir(node: str, snapshot: str, target: str) -> Timed:
     """While etcd's manifest is parked: restore into ``target`` and point the parked manifest at it."""
     parked = f"{PARKED_DIR}/etcd.yaml"
     manifest = read_manifest(node, parked)
-    done = restore_snapshot(node, snapshot, target, etcd_flags(manifest))
+    done = restore_snapshot(node, snapshot, target, container_flags(manifest))
     assert done.ran.code == 0, f"etcdutl snapshot restore exited {done.ran.code}: {done.ran.output[-400:]}"
     write_manifest(node, parked, with_data_dir(manifest, target))
     return done
@@ -168,7 +168,7 @@ def attempt_damaged_restore(
         before = cluster_state(markers, node)
     with chaos.fault(SnapshotDamaged(node, good, damage)) as bad:
         with chaos.step(f"during: etcdutl refuses to restore the {damage} snapshot"):
-            flags = etcd_flags(read_manifest(node))
+            flags = container_flags(read_manifest(node))
             done = restore_snapshot(node, bad.path, bad.restore_dir, flags)
             chaos.attach_text(f"exit {done.ran.code}\n{done.ran.output}", name=f"etcdutl snapshot restore ({damage})")
             meanwhile(markers)

@@ -6,7 +6,7 @@ import pytest
 from kubernetes.client.exceptions import ApiException
 
 from kindchaos.cluster.etcd import parse_endpoint_status, parse_member_list
-from kindchaos.cluster.etcd_runbook import data_dir, etcd_flags, restore_command, with_data_dir, with_flag
+from kindchaos.cluster.etcd_runbook import container_flags, data_dir, restore_command, with_data_dir, with_flag
 from kindchaos.observe.timeline import error_text
 
 STATUS = (
@@ -56,21 +56,21 @@ def test_member_list_keeps_names_and_urls() -> None:
 
 def test_flags_are_set_replaced_and_removed_without_touching_the_original() -> None:
     lowered = with_flag(MANIFEST, "quota-backend-bytes", "1000")
-    assert etcd_flags(lowered)["quota-backend-bytes"] == "1000"
-    assert etcd_flags(with_flag(lowered, "quota-backend-bytes", "2000"))["quota-backend-bytes"] == "2000"
-    assert "quota-backend-bytes" not in etcd_flags(with_flag(lowered, "quota-backend-bytes", None))
-    assert "quota-backend-bytes" not in etcd_flags(MANIFEST)
+    assert container_flags(lowered)["quota-backend-bytes"] == "1000"
+    assert container_flags(with_flag(lowered, "quota-backend-bytes", "2000"))["quota-backend-bytes"] == "2000"
+    assert "quota-backend-bytes" not in container_flags(with_flag(lowered, "quota-backend-bytes", None))
+    assert "quota-backend-bytes" not in container_flags(MANIFEST)
 
 
 def test_a_restore_points_the_data_volume_at_the_new_directory_only() -> None:
     moved = with_data_dir(MANIFEST, "/var/lib/etcd-restored")
     assert data_dir(moved) == "/var/lib/etcd-restored" and data_dir(MANIFEST) == "/var/lib/etcd"
-    assert etcd_flags(moved)["data-dir"] == "/var/lib/etcd"
+    assert container_flags(moved)["data-dir"] == "/var/lib/etcd"
     assert moved["spec"]["volumes"][0] == MANIFEST["spec"]["volumes"][0]
 
 
 def test_the_restore_keeps_the_members_identity_and_bumps_revisions() -> None:
-    command = restore_command("/b/s.db", "/var/lib/etcd-r", etcd_flags(MANIFEST))
+    command = restore_command("/b/s.db", "/var/lib/etcd-r", container_flags(MANIFEST))
     assert "--name kc-control-plane " in command
     assert "--initial-cluster kc-control-plane=https://172.18.0.4:2380 " in command
     assert "--initial-advertise-peer-urls https://172.18.0.4:2380 " in command

@@ -100,8 +100,8 @@ def write_manifest(node: str, path: str, manifest: dict[str, Any]) -> None:
     )
 
 
-def etcd_flags(manifest: dict[str, Any]) -> dict[str, str]:
-    """``--name=value`` arguments of the etcd container, as a dict."""
+def container_flags(manifest: dict[str, Any]) -> dict[str, str]:
+    """``--name=value`` arguments of a static pod's (first) container, as a dict."""
     command = manifest["spec"]["containers"][0]["command"]
     return dict(arg.removeprefix("--").split("=", 1) for arg in command if arg.startswith("--") and "=" in arg)
 

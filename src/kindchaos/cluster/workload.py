@@ -13,6 +13,7 @@ import yaml
 
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.services import wait_programmed
+from kindchaos.cluster.workload_objects import not_ready_tolerations, prefer_node_affinity, spread_over_nodes
 from kindchaos.errors import KindChaosError
 from kindchaos.images.versions import DEFAULT_REFS
 from kindchaos.waiting import wait_for
@@ -36,8 +37,25 @@ def _container(name: str) -> dict[str, object]:
     }
 
 
-def web_manifests(*, name: str, namespace: str, replicas: int) -> list[dict[str, object]]:
+def web_manifests(
+    *,
+    name: str,
+    namespace: str,
+    replicas: int,
+    toleration_seconds: int | None = None,
+    spread: bool = False,
+    prefer_node: str | None = None,
+) -> list[dict[str, object]]:
+    """The Deployment and its Service; optionally spread over nodes or gathered on one, and a shorter
+    not-ready toleration."""
     labels = {"app": name}
+    pod_spec: dict[str, object] = {"containers": [_container("web")]}
+    if toleration_seconds is not None:
+        pod_spec["tolerations"] = not_ready_tolerations(toleration_seconds)
+    if spread:
+        pod_spec["topologySpreadConstraints"] = spread_over_nodes(labels)
+    if prefer_node is not None:
+        pod_spec["affinity"] = prefer_node_affinity(prefer_node)
     return [
         {
             "apiVersion": "apps/v1",
@@ -46,7 +64,7 @@ def web_manifests(*, name: str, namespace: str, replicas: int) -> list[dict[str,
             "spec": {
                 "replicas": replicas,
                 "selector": {"matchLabels": labels},
-                "template": {"metadata": {"labels": labels}, "spec": {"containers": [_container("web")]}},
+                "template": {"metadata": {"labels": labels}, "spec": pod_spec},
             },
         },
         {
@@ -76,7 +94,14 @@ class Workload:
     name: str = "web"
     client: str = "client"
 
-    def apply(self, *, replicas: int = 2) -> None:
+    def apply(
+        self,
+        *,
+        replicas: int = 2,
+        toleration_seconds: int | None = None,
+        spread: bool = False,
+        prefer_node: str | None = None,
+    ) -> None:
         namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": self.namespace}}
         self.cluster.kubectl("apply", "-f", "-", input_text=yaml.safe_dump(namespace))
         # Pods are refused until the controller-manager has made the namespace's default ServiceAccount.
@@ -87,7 +112,14 @@ class Workload:
             expected=f"serviceaccount {self.namespace}/default",
         )
         docs = [
-            *web_manifests(name=self.name, namespace=self.namespace, replicas=replicas),
+            *web_manifests(
+                name=self.name,
+                namespace=self.namespace,
+                replicas=replicas,
+                toleration_seconds=toleration_seconds,
+                spread=spread,
+                prefer_node=prefer_node,
+            ),
             client_manifest(name=self.client, namespace=self.namespace),
         ]
         self.cluster.kubectl("apply", "-f", "-", input_text=yaml.safe_dump_all(docs))

@@ -59,6 +59,7 @@ def pods_to_evict(cluster: Cluster, node: str) -> list[Any]:
 @dataclass
 class DrainResult:
     evicted: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # pods whose eviction was refused at least once
     refusals: dict[str, str] = field(default_factory=dict)  # pod -> the last reason its eviction was refused
     seconds: float = 0.0
 
@@ -88,6 +89,8 @@ def drain(cluster: Cluster, node: str, *, timeout: float = 120, interval: float 
                 if exc.status != TOO_MANY_REQUESTS:
                     raise
                 result.refusals[key] = _reason(exc)
+                if key not in result.refused:
+                    result.refused.append(key)
         left = [f"{p.metadata.namespace}/{p.metadata.name}" for p in pods_to_evict(cluster, node)]
         blocked = ", ".join(f"{pod} ({result.refusals.get(pod, 'terminating')})" for pod in left)
         assert not left, f"pods still on {node}: {blocked}"
@@ -101,10 +104,13 @@ def drain(cluster: Cluster, node: str, *, timeout: float = 120, interval: float 
 
 
 def _reason(exc: ApiException) -> str:
+    """The refusal's message and its causes: the causes name the budget and its counts."""
     try:
-        return str(json.loads(exc.body or "{}").get("message", exc.reason))[:200]
+        status = json.loads(exc.body or "{}")
     except ValueError:
         return str(exc.reason)
+    causes = [c.get("message", "") for c in (status.get("details") or {}).get("causes") or []]
+    return " ".join([str(status.get("message", exc.reason)), *causes]).strip()[:300]
 
 
 class NodeDrained(NodeFault):

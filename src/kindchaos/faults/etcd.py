@@ -21,7 +21,7 @@ from kindchaos.cluster.etcd import alarms, endpoint_status
 from kindchaos.cluster.etcd_runbook import (
     BACKUP_DIR,
     ETCD_MANIFEST,
-    etcd_flags,
+    container_flags,
     read_manifest,
     recover_space,
     with_flag,
@@ -206,7 +206,7 @@ class SpaceQuotaExceeded(Fault):
         sh(self.node, f"if [ -f {PARKED_DIR}/etcd.yaml ]; then mv {PARKED_DIR}/etcd.yaml {ETCD_MANIFEST}; fi")
         if not self.manifest_changed:
             return
-        usual = etcd_flags(self.original).get(QUOTA_FLAG)
+        usual = container_flags(self.original).get(QUOTA_FLAG)
         self._wait_for_etcd(lambda flags: flags.get(QUOTA_FLAG) == usual, f"with {QUOTA_FLAG}={usual}")
         self.manifest_changed = False
         if any(NOSPACE in line for line in alarms(self.node)):
@@ -222,7 +222,7 @@ class SpaceQuotaExceeded(Fault):
         assert found is not None, "no running etcd container"
         config = crictl_inspect(self.node, found["id"])["info"]["config"]
         quota = [a for a in config.get("command") or [] if a.startswith(f"--{QUOTA_FLAG}=")]
-        usual = [f"--{QUOTA_FLAG}={v}" for v in [etcd_flags(self.original).get(QUOTA_FLAG)] if v]
+        usual = [f"--{QUOTA_FLAG}={v}" for v in [container_flags(self.original).get(QUOTA_FLAG)] if v]
         assert quota == usual, f"etcd running with {quota or 'no quota flag'}, expected {usual or 'none'}"
         raised = alarms(self.node)
         assert not raised, f"etcdctl alarm list: {raised}"

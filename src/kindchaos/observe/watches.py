@@ -48,9 +48,11 @@ def pod_summary(pod: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 
 
 def node_summary(node: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    spec = node.get("spec", {})
     return node["metadata"]["name"], {
         "ready": _ready(node.get("status", {}).get("conditions")),
-        "unschedulable": bool(node.get("spec", {}).get("unschedulable")),
+        "unschedulable": bool(spec.get("unschedulable")),
+        "taints": sorted(f"{t.get('key')}:{t.get('effect')}" for t in spec.get("taints") or []),
     }
 
 

@@ -1,0 +1,121 @@
+"""The drain and uncordon steps of an upgrade runbook, with a PodDisruptionBudget in the way or not."""
+
+from typing import Any
+
+import pytest
+import yaml
+from kubernetes import client
+
+from kindchaos.cluster.api import api_client
+from kindchaos.cluster.pods import pod_states
+from kindchaos.cluster.workload import Workload
+from kindchaos.cluster.workload_objects import daemon_set, pod_disruption_budget
+from kindchaos.evidence.scenario import ChaosRun
+from kindchaos.faults import NodeCordoned, NodeDrained
+from kindchaos.faults.drain import DrainBlocked, drain, is_unschedulable
+from kindchaos.observe import figures, node_loss
+
+pytestmark = [
+    pytest.mark.topology("single"),
+    pytest.mark.question("upgrade"),
+    pytest.mark.component("kubelet"),
+    pytest.mark.disruptive,
+]
+
+AGENT = "agent"
+BUDGET = "web"
+DRAIN_WITHIN_S = 180
+BLOCKED_FOR_S = 30
+
+
+def web_nodes(chaos: ChaosRun, workload: Workload) -> dict[str, str]:
+    core = client.CoreV1Api(api_client(chaos.cluster.kubeconfig))
+    pods: list[Any] = core.list_namespaced_pod(workload.namespace, label_selector="app=web").items
+    return {p.metadata.name: p.spec.node_name for p in pods if not p.metadata.deletion_timestamp}
+
+
+def apply(chaos: ChaosRun, docs: list[dict[str, Any]]) -> None:
+    chaos.cluster.kubectl("apply", "-f", "-", input_text=yaml.safe_dump_all(docs))
+
+
+def test_drain_with_a_pod_disruption_budget(chaos: ChaosRun, workload_namespace: Workload) -> None:
+    """Draining a worker that runs both web replicas (PDB minAvailable 1) cordons it and evicts them one at a time,
+    so at least one replica is available throughout; the DaemonSet pod stays; uncordon makes it schedulable."""
+    workload, cluster = workload_namespace, chaos.cluster
+    node, ns = cluster.workers[0], workload_namespace.namespace
+    with chaos.step(f"before: both web replicas on {node}, PDB minAvailable 1, a DaemonSet on every worker"):
+        workload.apply(replicas=2, prefer_node=node)
+        apply(chaos, [pod_disruption_budget(name=BUDGET, namespace=ns, labels={"app": "web"}, min_available=1)])
+        apply(chaos, [daemon_set(name=AGENT, namespace=ns)])
+        workload.wait_ready()
+        cluster.kubectl("rollout", "status", "-n", ns, f"daemonset/{AGENT}", "--timeout=120s", timeout=150)
+        placed = web_nodes(chaos, workload)
+        assert sorted(placed.values()) == [node, node], f"web pods on {placed}, want both on {node}"
+        agents_before = pod_states(cluster, ns, f"app={AGENT}")
+    service = chaos.service_probe(url=f"http://{workload.service_ip()}/", node=cluster.control_planes[0])
+    with (
+        chaos.fault(NodeDrained(cluster, node, timeout=DRAIN_WITHIN_S)) as drained,
+        chaos.step(f"during: {node} cordoned, web pods moved, the DaemonSet pod still there"),
+    ):
+        assert is_unschedulable(cluster, node), f"{node} not cordoned"
+        moved = web_nodes(chaos, workload)
+        assert node not in moved.values() and len(moved) == 2, f"web pods after the drain: {moved}"
+        agents = pod_states(cluster, ns, f"app={AGENT}")
+        assert agents == agents_before, f"DaemonSet pods changed: {agents_before} -> {agents}"
+    with chaos.step("after: uncordoned; at least one web replica available throughout; figures"):
+        assert not is_unschedulable(cluster, node), f"{node} still cordoned"
+        inject, restored = drained.at("inject"), drained.at("restored")
+        assert inject is not None and restored is not None
+        counts = node_loss.available_counts(chaos.timeline, ns, "web-", after=inject)
+        lowest = min((c for t, c in counts if t <= restored), default=None)
+        web_evicted = [p for p in drained.result.evicted if p.startswith(f"{ns}/web-")]
+        during = figures.between(service.samples, inject, restored)
+        failed = [s for s in during if not s.ok]
+        chaos.figure("drain_s", drained.result.seconds)
+        chaos.figure("evictions", len(drained.result.evicted), unit="", note=", ".join(drained.result.evicted))
+        chaos.figure("web_evictions", len(web_evicted), unit="")
+        chaos.figure(
+            "evictions_refused_by_pdb", len(drained.result.refused), unit="", note="; ".join(drained.result.refused)
+        )
+        chaos.figure("web_available_min_during_drain", lowest, unit="", note="replayed from every pod record")
+        chaos.figure("service_requests_during_drain", len(during), unit="")
+        chaos.figure(
+            "service_failed_during_drain",
+            len(failed),
+            unit="",
+            note=failed[0].detail.get("error", "") if failed else "",
+        )
+        assert len(web_evicted) == 2, f"web pods evicted: {web_evicted}"
+        assert drained.result.refused, "the PDB never refused an eviction: the drain did not have to wait for it"
+        assert lowest is not None and lowest >= 1, f"available web replicas fell to {lowest} during the drain"
+
+
+def test_drain_blocked_by_a_pod_disruption_budget(chaos: ChaosRun, workload_namespace: Workload) -> None:
+    """With minAvailable equal to the replica count, a drain evicts nothing and times out naming each blocked pod
+    and the budget; the workload is untouched."""
+    workload, cluster = workload_namespace, chaos.cluster
+    node, ns = cluster.workers[0], workload_namespace.namespace
+    with chaos.step(f"before: 2 web replicas, one on {node}, PDB minAvailable 2"):
+        workload.apply(replicas=2, spread=True)
+        apply(chaos, [pod_disruption_budget(name=BUDGET, namespace=ns, labels={"app": "web"}, min_available=2)])
+        workload.wait_ready()
+        placed = web_nodes(chaos, workload)
+        blocked_pods = sorted(name for name, where in placed.items() if where == node)
+        assert blocked_pods, f"no web pod on {node}: {placed}"
+        before = pod_states(cluster, ns, "app=web")
+    with chaos.fault(NodeCordoned(cluster, node)) as cordoned:
+        with (
+            chaos.step(f"during: the drain of {node} is refused for {BLOCKED_FOR_S} s"),
+            pytest.raises(DrainBlocked) as refused,
+        ):
+            drain(cluster, node, timeout=BLOCKED_FOR_S)
+        message = str(refused.value)
+        chaos.attach_text(message, name="drain refusal")
+        for pod in blocked_pods:
+            assert f"{ns}/{pod}" in message, f"{pod} not named in: {message}"
+        assert f"disruption budget {BUDGET}" in message, f"budget {BUDGET!r} not named in: {message}"
+    with chaos.step("after: no web pod evicted or restarted; the node is schedulable again"):
+        assert pod_states(cluster, ns, "app=web") == before, "the drain changed the web pods"
+        assert not is_unschedulable(cluster, node), f"{node} still cordoned"
+        chaos.figure("drain_blocked_for_s", BLOCKED_FOR_S, note=message[:200])
+        chaos.figure("cordoned_s", (cordoned.at("restore") or 0) - (cordoned.at("inject") or 0))

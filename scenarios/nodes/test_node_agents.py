@@ -1,0 +1,128 @@
+"""A node's own agents stopped: kubelet, then the container runtime. The containers they started keep running."""
+
+from typing import Any
+
+import pytest
+
+from kindchaos.cluster.api import core
+from kindchaos.cluster.lifecycle import Cluster
+from kindchaos.cluster.nodes import run_in
+from kindchaos.cluster.pods import pod_states
+from kindchaos.cluster.workload import Workload
+from kindchaos.evidence.scenario import ChaosRun
+from kindchaos.expect import eventually
+from kindchaos.faults import KubeletStopped, RuntimeStopped
+from kindchaos.faults.nodes import API_ERRORS
+from kindchaos.observe import figures, node_loss
+
+pytestmark = [
+    pytest.mark.topology("single"),
+    pytest.mark.question("cluster-failure"),
+    pytest.mark.disruptive,
+]
+
+WORKLOAD_PROCESS = "/usr/local/bin/workload"
+MIN_SERVICE_RATIO = 0.99
+RUNTIME_NOT_READY_WITHIN_S = 90
+
+
+def workload_processes(node: str) -> list[str]:
+    """Pids of the workload's server processes on ``node`` (seen from the node, without the runtime)."""
+    return sorted(run_in(node, f"pgrep -f '^{WORKLOAD_PROCESS}'").output.split())
+
+
+def node_condition(cluster: Cluster, node: str) -> tuple[str, str]:
+    found: Any = core(cluster.kubeconfig).read_node(node, _request_timeout=5)
+    ready = next(c for c in found.status.conditions if c.type == "Ready")
+    return ready.status, ready.message or ""
+
+
+def spread_workload(chaos: ChaosRun, workload: Workload) -> tuple[str, dict[str, Any], list[str]]:
+    node = chaos.cluster.workers[0]
+    with chaos.step(f"before: web spread over both workers; its processes on {node} listed"):
+        workload.apply(replicas=2, spread=True)
+        workload.wait_ready()
+        pods = pod_states(chaos.cluster, workload.namespace, "app=web")
+        assert node in {p.node for p in pods.values()}, f"no web pod on {node}: {pods}"
+        processes = workload_processes(node)
+        assert processes, f"no {WORKLOAD_PROCESS} process on {node}"
+        chaos.attach_text("\n".join(processes), name=f"workload pids on {node}")
+    return node, pods, processes
+
+
+def service_figures(chaos: ChaosRun, samples: list[figures.Sample], start: float, end: float) -> float | None:
+    during = figures.between(samples, start, end)
+    failed = [s for s in during if not s.ok]
+    ratio = figures.success_ratio(during)
+    chaos.figure("service_requests_during_fault", len(during), unit="")
+    chaos.figure(
+        "service_failed_during_fault", len(failed), unit="", note=failed[0].detail.get("error", "") if failed else ""
+    )
+    chaos.figure("service_success_ratio_during_fault", ratio, unit="")
+    return ratio
+
+
+@pytest.mark.component("kubelet")
+def test_kubelet_stopped(chaos: ChaosRun, workload_namespace: Workload) -> None:
+    """With kubelet stopped the node goes NotReady, but its containers keep running and the workload keeps
+    answering through its Service; restarting kubelet brings the node Ready without restarting them."""
+    cluster = chaos.cluster
+    node, pods, processes = spread_workload(chaos, workload_namespace)
+    service = chaos.service_probe(url=f"http://{workload_namespace.service_ip()}/", node=cluster.control_planes[0])
+    with (
+        chaos.fault(KubeletStopped(cluster, node, await_not_ready=True)) as stopped,
+        chaos.step(f"during: {node} NotReady, its workload processes unchanged"),
+    ):
+        status, message = node_condition(cluster, node)
+        chaos.figure("ready_condition_during", status, unit="", note=message)
+        assert workload_processes(node) == processes, "the workload's processes changed with kubelet stopped"
+    with chaos.step("after: node Ready; same pods, same processes, no restarts; the Service answered throughout"):
+        inject, restore = stopped.at("inject"), stopped.at("restore")
+        assert inject is not None and restore is not None
+        not_ready = node_loss.not_ready_at(chaos.timeline, node, inject)
+        back = node_loss.ready_at(chaos.timeline, node, restore)
+        chaos.figure("time_to_not_ready_s", None if not_ready is None else not_ready.mono - inject)
+        chaos.figure("restore_to_ready_s", None if back is None else back - restore)
+        ratio = service_figures(chaos, service.samples, inject, restore)
+        assert workload_processes(node) == processes, "the workload's processes changed after kubelet came back"
+        assert pod_states(cluster, workload_namespace.namespace, "app=web") == pods, "pods or restart counts changed"
+        assert ratio is not None and ratio >= MIN_SERVICE_RATIO, f"Service success ratio {ratio} with kubelet stopped"
+
+
+@pytest.mark.component("containerd")
+def test_container_runtime_stopped(chaos: ChaosRun, workload_namespace: Workload) -> None:
+    """With containerd stopped its containers keep running under their shims and keep serving; kubelet reports
+    the node NotReady ("container runtime is down"); after a restart of containerd both recover, with no
+    container restarted."""
+    cluster = chaos.cluster
+    node, pods, processes = spread_workload(chaos, workload_namespace)
+    service = chaos.service_probe(url=f"http://{workload_namespace.service_ip()}/", node=cluster.control_planes[0])
+    with (
+        chaos.fault(RuntimeStopped(cluster, node)) as stopped,
+        chaos.step(f"during: {node}'s condition as kubelet reports it; its workload processes unchanged"),
+    ):
+
+        def not_ready() -> tuple[str, str]:
+            status, message = node_condition(cluster, node)
+            assert status != "True", f"{node} Ready={status}"
+            return status, message
+
+        waited = eventually(
+            not_ready,
+            within=RUNTIME_NOT_READY_WITHIN_S,
+            interval=1,
+            retry_on=API_ERRORS,
+            expected=f"{node} not Ready",
+        )
+        status, message = node_condition(cluster, node)
+        chaos.figure("ready_condition_during", status, unit="", note=message)
+        chaos.figure("time_to_not_ready_s", waited.seconds, note="polled through the API, 1 s interval")
+        assert workload_processes(node) == processes, "the workload's processes changed with containerd stopped"
+    with chaos.step("after: node Ready; same pods and processes, no restarts"):
+        inject, restore = stopped.at("inject"), stopped.at("restore")
+        assert inject is not None and restore is not None
+        back = node_loss.ready_at(chaos.timeline, node, restore)
+        chaos.figure("restore_to_ready_s", None if back is None else back - restore)
+        service_figures(chaos, service.samples, inject, restore)
+        assert workload_processes(node) == processes, "the workload's processes changed after containerd came back"
+        assert pod_states(cluster, workload_namespace.namespace, "app=web") == pods, "pods or restart counts changed"
