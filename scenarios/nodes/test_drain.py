@@ -12,7 +12,7 @@ from kindchaos.cluster.workload import Workload
 from kindchaos.cluster.workload_objects import daemon_set, pod_disruption_budget
 from kindchaos.evidence.scenario import ChaosRun
 from kindchaos.faults import NodeCordoned, NodeDrained
-from kindchaos.faults.drain import DrainBlocked, drain, is_unschedulable
+from kindchaos.faults.drain import DrainBlocked, drain, is_unschedulable, set_unschedulable
 from kindchaos.observe import figures, node_loss
 
 pytestmark = [
@@ -44,10 +44,15 @@ def test_drain_with_a_pod_disruption_budget(chaos: ChaosRun, workload_namespace:
     workload, cluster = workload_namespace, chaos.cluster
     node, ns = cluster.workers[0], workload_namespace.namespace
     with chaos.step(f"before: both web replicas on {node}, PDB minAvailable 1, a DaemonSet on every worker"):
-        workload.apply(replicas=2, prefer_node=node)
-        apply(chaos, [pod_disruption_budget(name=BUDGET, namespace=ns, labels={"app": "web"}, min_available=1)])
-        apply(chaos, [daemon_set(name=AGENT, namespace=ns)])
-        workload.wait_ready()
+        other = cluster.workers[1]
+        set_unschedulable(cluster, other, True)  # so both replicas start on the node to drain
+        try:
+            workload.apply(replicas=2)
+            apply(chaos, [pod_disruption_budget(name=BUDGET, namespace=ns, labels={"app": "web"}, min_available=1)])
+            apply(chaos, [daemon_set(name=AGENT, namespace=ns)])
+            workload.wait_ready()
+        finally:
+            set_unschedulable(cluster, other, False)
         cluster.kubectl("rollout", "status", "-n", ns, f"daemonset/{AGENT}", "--timeout=120s", timeout=150)
         placed = web_nodes(chaos, workload)
         assert sorted(placed.values()) == [node, node], f"web pods on {placed}, want both on {node}"

@@ -13,7 +13,7 @@ import yaml
 
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.services import wait_programmed
-from kindchaos.cluster.workload_objects import not_ready_tolerations, prefer_node_affinity, spread_over_nodes
+from kindchaos.cluster.workload_objects import not_ready_tolerations, spread_over_nodes
 from kindchaos.errors import KindChaosError
 from kindchaos.images.versions import DEFAULT_REFS
 from kindchaos.waiting import wait_for
@@ -44,18 +44,14 @@ def web_manifests(
     replicas: int,
     toleration_seconds: int | None = None,
     spread: bool = False,
-    prefer_node: str | None = None,
 ) -> list[dict[str, object]]:
-    """The Deployment and its Service; optionally spread over nodes or gathered on one, and a shorter
-    not-ready toleration."""
+    """The Deployment and its Service; optionally spread over the nodes, with a shorter not-ready toleration."""
     labels = {"app": name}
     pod_spec: dict[str, object] = {"containers": [_container("web")]}
     if toleration_seconds is not None:
         pod_spec["tolerations"] = not_ready_tolerations(toleration_seconds)
     if spread:
         pod_spec["topologySpreadConstraints"] = spread_over_nodes(labels)
-    if prefer_node is not None:
-        pod_spec["affinity"] = prefer_node_affinity(prefer_node)
     return [
         {
             "apiVersion": "apps/v1",
@@ -100,7 +96,6 @@ class Workload:
         replicas: int = 2,
         toleration_seconds: int | None = None,
         spread: bool = False,
-        prefer_node: str | None = None,
     ) -> None:
         namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": self.namespace}}
         self.cluster.kubectl("apply", "-f", "-", input_text=yaml.safe_dump(namespace))
@@ -118,7 +113,6 @@ class Workload:
                 replicas=replicas,
                 toleration_seconds=toleration_seconds,
                 spread=spread,
-                prefer_node=prefer_node,
             ),
             client_manifest(name=self.client, namespace=self.namespace),
         ]
