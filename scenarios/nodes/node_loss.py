@@ -171,8 +171,8 @@ def report_the_chain(
     )
     back = node_loss.ready_at(timeline, node, restore)
     chaos.figure("time_to_not_ready_s", not_ready.mono - inject, note=f"Ready={not_ready.detail.get('ready')}")
-    heartbeat_gap = None if heartbeat is None else not_ready.mono - heartbeat
-    chaos.figure("last_heartbeat_to_not_ready_s", heartbeat_gap, note="last node-lease renewal seen to NotReady")
+    heartbeat_gap = None if heartbeat is None else not_ready.wall - heartbeat
+    chaos.figure("last_heartbeat_to_not_ready_s", heartbeat_gap, note="the lease's last renewTime to NotReady")
     taint_to_eviction = (
         None if taint is None or None in marked else max(m for m in marked if m is not None) - taint.mono
     )

@@ -8,6 +8,7 @@ from kindchaos.cluster.api import core
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.nodes import run_in
 from kindchaos.cluster.pods import pod_states
+from kindchaos.cluster.settings import node_monitor_grace_period
 from kindchaos.cluster.workload import Workload
 from kindchaos.evidence.scenario import ChaosRun
 from kindchaos.expect import eventually
@@ -82,6 +83,14 @@ def test_kubelet_stopped(chaos: ChaosRun, workload_namespace: Workload) -> None:
         not_ready = node_loss.not_ready_at(chaos.timeline, node, inject)
         back = node_loss.ready_at(chaos.timeline, node, restore)
         chaos.figure("time_to_not_ready_s", None if not_ready is None else not_ready.mono - inject)
+        heartbeat = None if not_ready is None else node_loss.last_heartbeat_before(chaos.timeline, node, not_ready.mono)
+        grace = node_monitor_grace_period(cluster)
+        chaos.figure("setting_node_monitor_grace_period_s", grace.seconds, note=grace.source)
+        chaos.figure(
+            "last_heartbeat_to_not_ready_s",
+            None if heartbeat is None or not_ready is None else not_ready.wall - heartbeat,
+            note="the lease's last renewTime to NotReady",
+        )
         chaos.figure("restore_to_ready_s", None if back is None else back - restore)
         ratio = service_figures(chaos, service.samples, inject, restore)
         assert workload_processes(node) == processes, "the workload's processes changed after kubelet came back"
@@ -117,6 +126,7 @@ def test_container_runtime_stopped(chaos: ChaosRun, workload_namespace: Workload
         status, message = node_condition(cluster, node)
         chaos.figure("ready_condition_during", status, unit="", note=message)
         chaos.figure("time_to_not_ready_s", waited.seconds, note="polled through the API, 1 s interval")
+        assert status == "False" and "container runtime is down" in message, f"Ready={status}: {message}"
         assert workload_processes(node) == processes, "the workload's processes changed with containerd stopped"
     with chaos.step("after: node Ready; same pods and processes, no restarts"):
         inject, restore = stopped.at("inject"), stopped.at("restore")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from kindchaos.cluster.settings import duration_seconds
+from kindchaos.cluster.settings import duration_seconds, parse_help_default
 from kindchaos.observe import node_loss
 from kindchaos.observe.timeline import Timeline, TimelineEvent
 
@@ -25,11 +25,11 @@ def pod(
 
 LOST = timeline_of(
     (0, "node", "ADDED", NODE, {"ready": "True", "taints": []}),
-    (1, "lease", "MODIFIED", f"kube-node-lease/{NODE}", {"renew": "t1"}),
-    (2, "lease", "MODIFIED", "kube-node-lease/w2", {"renew": "x"}),
+    (1, "lease", "MODIFIED", f"kube-node-lease/{NODE}", {"renew": "2026-11-25T01:00:01.000000Z"}),
+    (2, "lease", "MODIFIED", "kube-node-lease/w2", {"renew": "2026-11-25T01:00:12.000000Z"}),
     pod(3, "web-a", "u1", NODE),
     pod(3, "web-b", "u2", "w2"),
-    (11, "lease", "MODIFIED", f"kube-node-lease/{NODE}", {"renew": "t2"}),
+    (11, "lease", "MODIFIED", f"kube-node-lease/{NODE}", {"renew": "2026-11-25T01:00:10.500000Z"}),
     (15, "phase", "inject", "node stopped", {}),
     (61, "node", "MODIFIED", NODE, {"ready": "Unknown", "taints": ["node.kubernetes.io/unreachable:NoSchedule"]}),
     (62, "node", "MODIFIED", NODE, {"ready": "Unknown", "taints": [UNREACHABLE]}),
@@ -42,7 +42,7 @@ LOST = timeline_of(
 
 
 def test_each_link_of_the_chain_is_found_after_the_fault() -> None:
-    assert node_loss.last_heartbeat_before(LOST, NODE, 15) == 11
+    assert node_loss.last_heartbeat_before(LOST, NODE, 15) == node_loss.parse_time("2026-11-25T01:00:10.5Z")
     not_ready = node_loss.not_ready_at(LOST, NODE, 15)
     assert not_ready is not None and not_ready.mono == 61 and not_ready.detail["ready"] == "Unknown"
     taint = node_loss.no_execute_taint_at(LOST, NODE, 15)
@@ -50,13 +50,11 @@ def test_each_link_of_the_chain_is_found_after_the_fault() -> None:
     assert node_loss.ready_at(LOST, NODE, 62) == 120
 
 
-def test_a_repeated_lease_record_is_not_a_heartbeat() -> None:
-    repeated = timeline_of(
-        (1, "lease", "MODIFIED", f"kube-node-lease/{NODE}", {"renew": "t1"}),
-        (5, "lease", "MODIFIED", f"kube-node-lease/{NODE}", {"renew": "t1"}),
-    )
-    assert node_loss.last_heartbeat_before(repeated, NODE, 10) == 1
-    assert node_loss.last_heartbeat_before(repeated, NODE, 0.5) is None
+def test_the_heartbeat_is_the_lease_renew_time_not_when_the_watch_listed_it() -> None:
+    listed_late = timeline_of((30, "lease", "ADDED", f"kube-node-lease/{NODE}", {"renew": "2026-11-25T01:00:00Z"}))
+    assert node_loss.last_heartbeat_before(listed_late, NODE, 40) == node_loss.parse_time("2026-11-25T01:00:00Z")
+    assert node_loss.last_heartbeat_before(listed_late, NODE, 20) is None
+    assert node_loss.parse_time("1970-01-01T00:01:00.5Z") == 60.5
 
 
 def test_pods_on_the_node_and_their_fate() -> None:
@@ -97,3 +95,14 @@ def test_go_durations_are_read_as_seconds() -> None:
     for bad in ("", "50", "5x", "s50"):
         with pytest.raises(ValueError, match="not a duration"):
             duration_seconds(bad)
+
+
+def test_a_flag_default_is_read_from_help_text() -> None:
+    text = (
+        "      --node-monitor-grace-period duration     Amount of time which we allow running Node to be"
+        " unresponsive (default 50s)\n"
+        "      --node-monitor-period duration    The period for syncing NodeStatus. (default 5s)\n"
+    )
+    assert parse_help_default(text, "node-monitor-grace-period") == "50s"
+    assert parse_help_default(text, "node-monitor-period") == "5s"
+    assert parse_help_default(text, "node-startup-grace-period") is None

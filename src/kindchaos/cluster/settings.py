@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from kindchaos.cluster.etcd_runbook import container_flags, read_manifest
 from kindchaos.cluster.leftovers import MANIFESTS_DIR
 from kindchaos.cluster.lifecycle import Cluster
+from kindchaos.cluster.nodes import crictl_container, run_in
 
 CONTROLLER_MANAGER_MANIFEST = f"{MANIFESTS_DIR}/kube-controller-manager.yaml"
-# kube-controller-manager defaults since Kubernetes 1.32 (grace period raised from 40 s to 50 s)
+# used only if the binary's --help cannot be read: kube-controller-manager's defaults in Kubernetes 1.34
 NODE_MONITOR_DEFAULTS = {"node-monitor-grace-period": "50s", "node-monitor-period": "5s"}
 _UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
@@ -48,8 +49,25 @@ def controller_manager_setting(cluster: Cluster, flag: str) -> Setting:
     flags = container_flags(read_manifest(node, CONTROLLER_MANAGER_MANIFEST))
     if flag in flags:
         return Setting(flag, duration_seconds(flags[flag]), f"--{flag} in {CONTROLLER_MANAGER_MANIFEST} on {node}")
+    default = help_default(node, "kube-controller-manager", flag)
+    if default is not None:
+        return Setting(flag, duration_seconds(default), f"not set; `kube-controller-manager --help`: default {default}")
     default = NODE_MONITOR_DEFAULTS[flag]
-    return Setting(flag, duration_seconds(default), f"not set in {CONTROLLER_MANAGER_MANIFEST}: default {default}")
+    return Setting(flag, duration_seconds(default), f"not set; documented default {default} (--help unreadable)")
+
+
+def help_default(node: str, component: str, flag: str) -> str | None:
+    """The default ``--help`` of the running component's own binary gives for ``--flag``."""
+    running = crictl_container(node, component)
+    if not running:
+        return None
+    text = run_in(node, f"crictl exec {running[0]['id']} {component} --help").output
+    return parse_help_default(text, flag)
+
+
+def parse_help_default(help_text: str, flag: str) -> str | None:
+    found = re.search(rf"--{re.escape(flag)} \S+ .*?\(default ([^)]+)\)", help_text)
+    return found.group(1) if found else None
 
 
 def node_monitor_grace_period(cluster: Cluster) -> Setting:

@@ -12,6 +12,7 @@ attached timeline.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from kindchaos.observe.timeline import Timeline, TimelineEvent
 
@@ -42,16 +43,25 @@ def no_execute_taint_at(timeline: Timeline, node: str, after: float) -> Timeline
 
 
 def last_heartbeat_before(timeline: Timeline, node: str, before: float) -> float | None:
-    """The last renewal of the node's lease recorded before ``before`` (kubelet's heartbeat)."""
+    """Wall time (epoch seconds) of the node lease's ``renewTime`` as last recorded before ``before``.
+
+    The lease's own timestamp, not when the watch saw it: the recorder lists the lease when it starts,
+    and a renewal made before that would otherwise look as recent as the start.
+    """
     lease = f"{NODE_LEASE_NAMESPACE}/{node}"
-    last_renew: object = None
     found: float | None = None
     for event in timeline.events("lease"):
         if event.mono >= before:
             break
-        if event.name == lease and event.type != "DELETED" and event.detail.get("renew") != last_renew:
-            last_renew, found = event.detail.get("renew"), event.mono
+        renew = event.detail.get("renew")
+        if event.name == lease and event.type != "DELETED" and renew:
+            found = parse_time(str(renew))
     return found
+
+
+def parse_time(text: str) -> float:
+    """Epoch seconds of an RFC 3339 time as the API writes it (``2026-11-25T01:13:35.844733Z``)."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
 @dataclass(frozen=True)
