@@ -27,9 +27,17 @@ MIN_SERVICE_RATIO = 0.99
 RUNTIME_NOT_READY_WITHIN_S = 90
 
 
-def workload_processes(node: str) -> list[str]:
-    """Pids of the workload's server processes on ``node`` (seen from the node, without the runtime)."""
-    return sorted(run_in(node, f"pgrep -f '^{WORKLOAD_PROCESS}'").output.split())
+def workload_processes(node: str, namespace: str) -> list[str]:
+    """Pids of the scenario's own workload processes on ``node``, found from the node without the runtime.
+
+    Matched by the POD_NAMESPACE in each process's environment: pods of an earlier scenario's namespace
+    may still be terminating on the node.
+    """
+    script = (
+        f"for p in $(pgrep -f '^{WORKLOAD_PROCESS}'); do "
+        f"tr '\\0' '\\n' < /proc/$p/environ 2>/dev/null | grep -qx 'POD_NAMESPACE={namespace}' && echo $p; done"
+    )
+    return sorted(run_in(node, script).output.split())
 
 
 def node_condition(cluster: Cluster, node: str) -> tuple[str, str]:
@@ -45,7 +53,7 @@ def spread_workload(chaos: ChaosRun, workload: Workload) -> tuple[str, dict[str,
         workload.wait_ready()
         pods = pod_states(chaos.cluster, workload.namespace, "app=web")
         assert node in {p.node for p in pods.values()}, f"no web pod on {node}: {pods}"
-        processes = workload_processes(node)
+        processes = workload_processes(node, workload.namespace)
         assert processes, f"no {WORKLOAD_PROCESS} process on {node}"
         chaos.attach_text("\n".join(processes), name=f"workload pids on {node}")
     return node, pods, processes
@@ -67,7 +75,7 @@ def service_figures(chaos: ChaosRun, samples: list[figures.Sample], start: float
 def test_kubelet_stopped(chaos: ChaosRun, workload_namespace: Workload) -> None:
     """With kubelet stopped the node goes NotReady, but its containers keep running and the workload keeps
     answering through its Service; restarting kubelet brings the node Ready without restarting them."""
-    cluster = chaos.cluster
+    cluster, namespace = chaos.cluster, workload_namespace.namespace
     node, pods, processes = spread_workload(chaos, workload_namespace)
     service = chaos.service_probe(url=f"http://{workload_namespace.service_ip()}/", node=cluster.control_planes[0])
     with (
@@ -76,7 +84,7 @@ def test_kubelet_stopped(chaos: ChaosRun, workload_namespace: Workload) -> None:
     ):
         status, message = node_condition(cluster, node)
         chaos.figure("ready_condition_during", status, unit="", note=message)
-        assert workload_processes(node) == processes, "the workload's processes changed with kubelet stopped"
+        assert workload_processes(node, namespace) == processes, "the workload's processes changed with kubelet stopped"
     with chaos.step("after: node Ready; same pods, same processes, no restarts; the Service answered throughout"):
         inject, restore = stopped.at("inject"), stopped.at("restore")
         assert inject is not None and restore is not None
@@ -93,7 +101,9 @@ def test_kubelet_stopped(chaos: ChaosRun, workload_namespace: Workload) -> None:
         )
         chaos.figure("restore_to_ready_s", None if back is None else back - restore)
         ratio = service_figures(chaos, service.samples, inject, restore)
-        assert workload_processes(node) == processes, "the workload's processes changed after kubelet came back"
+        assert workload_processes(node, namespace) == processes, (
+            "the workload's processes changed after kubelet came back"
+        )
         assert pod_states(cluster, workload_namespace.namespace, "app=web") == pods, "pods or restart counts changed"
         assert ratio is not None and ratio >= MIN_SERVICE_RATIO, f"Service success ratio {ratio} with kubelet stopped"
 
@@ -103,7 +113,7 @@ def test_container_runtime_stopped(chaos: ChaosRun, workload_namespace: Workload
     """With containerd stopped its containers keep running under their shims and keep serving; kubelet reports
     the node NotReady ("container runtime is down"); after a restart of containerd both recover, with no
     container restarted."""
-    cluster = chaos.cluster
+    cluster, namespace = chaos.cluster, workload_namespace.namespace
     node, pods, processes = spread_workload(chaos, workload_namespace)
     service = chaos.service_probe(url=f"http://{workload_namespace.service_ip()}/", node=cluster.control_planes[0])
     with (
@@ -127,12 +137,16 @@ def test_container_runtime_stopped(chaos: ChaosRun, workload_namespace: Workload
         chaos.figure("ready_condition_during", status, unit="", note=message)
         chaos.figure("time_to_not_ready_s", waited.seconds, note="polled through the API, 1 s interval")
         assert status == "False" and "container runtime is down" in message, f"Ready={status}: {message}"
-        assert workload_processes(node) == processes, "the workload's processes changed with containerd stopped"
+        assert workload_processes(node, namespace) == processes, (
+            "the workload's processes changed with containerd stopped"
+        )
     with chaos.step("after: node Ready; same pods and processes, no restarts"):
         inject, restore = stopped.at("inject"), stopped.at("restore")
         assert inject is not None and restore is not None
         back = node_loss.ready_at(chaos.timeline, node, restore)
         chaos.figure("restore_to_ready_s", None if back is None else back - restore)
         service_figures(chaos, service.samples, inject, restore)
-        assert workload_processes(node) == processes, "the workload's processes changed after containerd came back"
+        assert workload_processes(node, namespace) == processes, (
+            "the workload's processes changed after containerd came back"
+        )
         assert pod_states(cluster, workload_namespace.namespace, "app=web") == pods, "pods or restart counts changed"
