@@ -59,18 +59,23 @@ def _pod_spec(container: str, **extra: Any) -> dict[str, Any]:
     }
 
 
-def daemon_set(*, name: str, namespace: str) -> dict[str, Any]:
-    """One pod per worker, as a node agent would run; a drain must leave it in place."""
+def _apps_object(kind: str, *, name: str, namespace: str, pod_spec: dict[str, Any], **spec: Any) -> dict[str, Any]:
     labels = {"app": name}
     return {
         "apiVersion": "apps/v1",
-        "kind": "DaemonSet",
+        "kind": kind,
         "metadata": {"name": name, "namespace": namespace},
         "spec": {
-            "selector": {"matchLabels": labels},
-            "template": {"metadata": {"labels": labels}, "spec": _pod_spec(name)},
+            **spec,
+            "selector": {"matchLabels": dict(labels)},
+            "template": {"metadata": {"labels": dict(labels)}, "spec": pod_spec},
         },
     }
+
+
+def daemon_set(*, name: str, namespace: str) -> dict[str, Any]:
+    """One pod per worker, as a node agent would run; a drain must leave it in place."""
+    return _apps_object("DaemonSet", name=name, namespace=namespace, pod_spec=_pod_spec(name))
 
 
 def stateful_set(*, name: str, namespace: str, prefer_node: str, toleration_seconds: int) -> dict[str, Any]:
@@ -80,22 +85,7 @@ def stateful_set(*, name: str, namespace: str, prefer_node: str, toleration_seco
     free to place the replacement on another node, so a pod that stays put shows the StatefulSet's
     own rule (at most one pod per identity), not a placement constraint.
     """
-    labels = {"app": name}
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "StatefulSet",
-        "metadata": {"name": name, "namespace": namespace},
-        "spec": {
-            "replicas": 1,
-            "serviceName": name,
-            "selector": {"matchLabels": labels},
-            "template": {
-                "metadata": {"labels": labels},
-                "spec": _pod_spec(
-                    name,
-                    affinity=prefer_node_affinity(prefer_node),
-                    tolerations=not_ready_tolerations(toleration_seconds),
-                ),
-            },
-        },
-    }
+    pod_spec = _pod_spec(
+        name, affinity=prefer_node_affinity(prefer_node), tolerations=not_ready_tolerations(toleration_seconds)
+    )
+    return _apps_object("StatefulSet", name=name, namespace=namespace, pod_spec=pod_spec, replicas=1, serviceName=name)
