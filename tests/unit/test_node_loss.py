@@ -2,6 +2,7 @@
 
 import pytest
 
+from kindchaos.cluster.api import rfc3339
 from kindchaos.cluster.settings import duration_seconds, parse_help_default
 from kindchaos.observe import node_loss
 from kindchaos.observe.timeline import Timeline, TimelineEvent
@@ -42,7 +43,7 @@ LOST = timeline_of(
 
 
 def test_each_link_of_the_chain_is_found_after_the_fault() -> None:
-    assert node_loss.last_heartbeat_before(LOST, NODE, 15) == node_loss.parse_time("2026-11-25T01:00:10.5Z")
+    assert node_loss.last_heartbeat_before(LOST, NODE, 15) == rfc3339("2026-11-25T01:00:10.5Z").timestamp()
     not_ready = node_loss.not_ready_at(LOST, NODE, 15)
     assert not_ready is not None and not_ready.mono == 61 and not_ready.detail["ready"] == "Unknown"
     taint = node_loss.no_execute_taint_at(LOST, NODE, 15)
@@ -52,9 +53,9 @@ def test_each_link_of_the_chain_is_found_after_the_fault() -> None:
 
 def test_the_heartbeat_is_the_lease_renew_time_not_when_the_watch_listed_it() -> None:
     listed_late = timeline_of((30, "lease", "ADDED", f"kube-node-lease/{NODE}", {"renew": "2026-11-25T01:00:00Z"}))
-    assert node_loss.last_heartbeat_before(listed_late, NODE, 40) == node_loss.parse_time("2026-11-25T01:00:00Z")
+    assert node_loss.last_heartbeat_before(listed_late, NODE, 40) == rfc3339("2026-11-25T01:00:00Z").timestamp()
     assert node_loss.last_heartbeat_before(listed_late, NODE, 20) is None
-    assert node_loss.parse_time("1970-01-01T00:01:00.5Z") == 60.5
+    assert rfc3339("1970-01-01T00:01:00.5Z").timestamp() == 60.5
 
 
 def test_pods_on_the_node_and_their_fate() -> None:

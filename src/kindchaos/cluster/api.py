@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,11 @@ def api_client(kubeconfig: Path) -> Any:
 
 def core(kubeconfig: Path) -> Any:
     return client.CoreV1Api(api_client(kubeconfig))
+
+
+def rfc3339(text: str) -> datetime:
+    """Parse a Kubernetes/CRI timestamp (nanoseconds are cut to microseconds)."""
+    return datetime.fromisoformat(re.sub(r"(\.\d{6})\d+", r"\1", text).replace("Z", "+00:00"))
 
 
 def node_ready(node: Any) -> bool:

@@ -9,15 +9,13 @@ SIGKILL (kubelet starts a new container).
 from __future__ import annotations
 
 import json
-import re
 import time
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from kubernetes import client
 
-from kindchaos.cluster.api import api_client
+from kindchaos.cluster.api import api_client, rfc3339
 from kindchaos.cluster.leftovers import MANIFESTS_DIR, PARKED_DIR
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.nodes import crictl_container, crictl_inspect, http_status, sh
@@ -54,11 +52,6 @@ COMPONENTS = {
         Component("etcd", "http://127.0.0.1:2381/health"),
     )
 }
-
-
-def rfc3339(text: str) -> datetime:
-    """Parse a Kubernetes/CRI timestamp (nanoseconds are cut to microseconds)."""
-    return datetime.fromisoformat(re.sub(r"(\.\d{6})\d+", r"\1", text).replace("Z", "+00:00"))
 
 
 def component_named(name: str) -> Component:

@@ -12,8 +12,8 @@ attached timeline.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
+from kindchaos.cluster.api import rfc3339
 from kindchaos.observe.timeline import Timeline, TimelineEvent
 
 NODE_LEASE_NAMESPACE = "kube-node-lease"
@@ -55,13 +55,8 @@ def last_heartbeat_before(timeline: Timeline, node: str, before: float) -> float
             break
         renew = event.detail.get("renew")
         if event.name == lease and event.type != "DELETED" and renew:
-            found = parse_time(str(renew))
+            found = rfc3339(str(renew)).timestamp()
     return found
-
-
-def parse_time(text: str) -> float:
-    """Epoch seconds of an RFC 3339 time as the API writes it (``2026-11-25T01:13:35.844733Z``)."""
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
 @dataclass(frozen=True)
