@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
-from kubernetes import client
 
-from kindchaos.cluster.api import api_client
+from kindchaos.cluster.api import core
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.settings import Setting, node_monitor_period, toleration_seconds
 from kindchaos.cluster.workload import Workload
@@ -25,7 +24,7 @@ from kindchaos.cluster.workload_objects import stateful_set
 from kindchaos.evidence.scenario import ChaosRun
 from kindchaos.expect import eventually, stays
 from kindchaos.faults.base import Fault
-from kindchaos.faults.nodes import api_ready
+from kindchaos.faults.nodes import API_ERRORS, api_ready
 from kindchaos.observe import figures, node_loss
 from kindchaos.observe.probes import ServiceProbe
 
@@ -76,8 +75,7 @@ def prepare(chaos: ChaosRun, workload: Workload) -> LossSetup:
 
 
 def _pods(cluster: Cluster, namespace: str) -> list[Any]:
-    core = client.CoreV1Api(api_client(cluster.kubeconfig))
-    found: list[Any] = core.list_namespaced_pod(namespace, _request_timeout=10).items
+    found: list[Any] = core(cluster.kubeconfig).list_namespaced_pod(namespace, _request_timeout=10).items
     return found
 
 
@@ -98,7 +96,7 @@ def follow_the_chain(chaos: ChaosRun, setup: LossSetup, grace: Setting) -> None:
             lambda: not api_ready(cluster, setup.node),
             within=grace.seconds + HEARTBEAT_S + NOT_READY_SLACK_S + 30,
             interval=1,
-            retry_on=(AssertionError, OSError, client.exceptions.ApiException),
+            retry_on=API_ERRORS,
             expected=f"{setup.node} not Ready",
         )
     with chaos.step(f"during: pods on {setup.node} marked for deletion after tolerationSeconds ({TOLERATION_S} s)"):
@@ -169,6 +167,7 @@ def report_the_chain(
     web_fates = [f for f in fates if f.name.startswith(f"{ns}/{setup.workload.name}-")]
     assert web_fates, f"no web pod recorded on {node} before the fault: {sorted(before)}"
     marked = [f.marked_for_deletion for f in web_fates]
+    last_marked = None if None in marked else max(m for m in marked if m is not None)
     replacement = node_loss.replacement_running_at(
         timeline, ns, f"{setup.workload.name}-", avoid_node=node, old_uids=set(before.values()), after=inject
     )
@@ -176,15 +175,13 @@ def report_the_chain(
     chaos.figure("time_to_not_ready_s", not_ready.mono - inject, note=f"Ready={not_ready.detail.get('ready')}")
     heartbeat_gap = None if heartbeat is None else not_ready.wall - heartbeat
     chaos.figure("last_heartbeat_to_not_ready_s", heartbeat_gap, note="the lease's last renewTime to NotReady")
-    taint_to_eviction = (
-        None if taint is None or None in marked else max(m for m in marked if m is not None) - taint.mono
-    )
+    taint_to_eviction = None if taint is None or last_marked is None else last_marked - taint.mono
     chaos.figure(
         "taint_to_eviction_s",
         taint_to_eviction,
         note=f"NoExecute taint to web pod marked for deletion; taint {taint and taint.detail.get('taints')}",
     )
-    chaos.figure("time_to_eviction_s", None if None in marked else max(m for m in marked if m is not None) - inject)
+    chaos.figure("time_to_eviction_s", None if last_marked is None else last_marked - inject)
     chaos.figure(
         "time_to_running_elsewhere_s",
         None if replacement is None else replacement.mono - inject,

@@ -5,9 +5,8 @@ from typing import Any
 
 import pytest
 import yaml
-from kubernetes import client
 
-from kindchaos.cluster.api import api_client
+from kindchaos.cluster.api import core
 from kindchaos.cluster.pods import pod_states
 from kindchaos.cluster.workload import Workload
 from kindchaos.cluster.workload_objects import daemon_set, pod_disruption_budget
@@ -30,8 +29,9 @@ BLOCKED_FOR_S = 30
 
 
 def web_nodes(chaos: ChaosRun, workload: Workload) -> dict[str, str]:
-    core = client.CoreV1Api(api_client(chaos.cluster.kubeconfig))
-    pods: list[Any] = core.list_namespaced_pod(workload.namespace, label_selector="app=web").items
+    pods: list[Any] = (
+        core(chaos.cluster.kubeconfig).list_namespaced_pod(workload.namespace, label_selector="app=web").items
+    )
     return {p.metadata.name: p.spec.node_name for p in pods if not p.metadata.deletion_timestamp}
 
 

@@ -13,8 +13,10 @@ from kindchaos.cluster.workload import Workload
 from kindchaos.evidence.scenario import ChaosRun
 from kindchaos.expect import eventually
 from kindchaos.faults import KubeletStopped, RuntimeStopped
+from kindchaos.faults.base import Fault
 from kindchaos.faults.nodes import API_ERRORS
 from kindchaos.observe import figures, node_loss
+from kindchaos.observe.probes import ServiceProbe
 
 pytestmark = [
     pytest.mark.topology("single"),
@@ -59,15 +61,15 @@ def spread_workload(chaos: ChaosRun, workload: Workload) -> tuple[str, dict[str,
     return node, pods, processes
 
 
-def service_figures(chaos: ChaosRun, samples: list[figures.Sample], start: float, end: float) -> float | None:
-    during = figures.between(samples, start, end)
-    failed = [s for s in during if not s.ok]
-    ratio = figures.success_ratio(during)
-    chaos.figure("service_requests_during_fault", len(during), unit="")
-    chaos.figure(
-        "service_failed_during_fault", len(failed), unit="", note=failed[0].detail.get("error", "") if failed else ""
-    )
-    chaos.figure("service_success_ratio_during_fault", ratio, unit="")
+def service_figures(chaos: ChaosRun, service: ServiceProbe, fault: Fault) -> float | None:
+    """The Service probe's figures for the fault (``ChaosRun.probe_figures``), and the first failure's reason."""
+    found = chaos.probe_figures(service, fault=fault)
+    for name, value in found.items():
+        chaos.figure(name, value, unit="s" if name.endswith("_s") else "")
+    failed = [s for s in figures.between(service.samples, fault.at("inject"), fault.at("restore")) if not s.ok]
+    if failed:
+        chaos.figure("service_first_failure_during_fault", failed[0].detail.get("error", ""), unit="")
+    ratio: float | None = found["service_success_ratio_during_fault"]
     return ratio
 
 
@@ -100,7 +102,7 @@ def test_kubelet_stopped(chaos: ChaosRun, workload_namespace: Workload) -> None:
             note="the lease's last renewTime to NotReady",
         )
         chaos.figure("restore_to_ready_s", None if back is None else back - restore)
-        ratio = service_figures(chaos, service.samples, inject, restore)
+        ratio = service_figures(chaos, service, stopped)
         assert workload_processes(node, namespace) == processes, (
             "the workload's processes changed after kubelet came back"
         )
@@ -145,7 +147,7 @@ def test_container_runtime_stopped(chaos: ChaosRun, workload_namespace: Workload
         assert inject is not None and restore is not None
         back = node_loss.ready_at(chaos.timeline, node, restore)
         chaos.figure("restore_to_ready_s", None if back is None else back - restore)
-        service_figures(chaos, service.samples, inject, restore)
+        service_figures(chaos, service, stopped)
         assert workload_processes(node, namespace) == processes, (
             "the workload's processes changed after containerd came back"
         )

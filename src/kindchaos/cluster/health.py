@@ -15,7 +15,7 @@ from typing import Any
 from kubernetes import client
 
 from kindchaos import shell
-from kindchaos.cluster.api import api_client
+from kindchaos.cluster.api import api_client, core
 from kindchaos.cluster.etcd import etcdctl
 from kindchaos.cluster.etcd_runbook import install_tools, recover_space
 from kindchaos.cluster.leftovers import (
@@ -97,9 +97,7 @@ def _end_back_off(cluster: Cluster, report: HealthReport, restarted: set[str]) -
     starts it again, longer than the gate waits. The back-off lives only in kubelet's memory, so a
     restart of kubelet starts the container at once; it is done at most once per node.
     """
-    pods: list[Any] = (
-        client.CoreV1Api(api_client(cluster.kubeconfig)).list_namespaced_pod("kube-system", _request_timeout=5).items
-    )
+    pods: list[Any] = core(cluster.kubeconfig).list_namespaced_pod("kube-system", _request_timeout=5).items
     for pod in pods:
         node = pod.spec.node_name
         for status in pod.status.container_statuses or []:
