@@ -102,8 +102,12 @@ def write_manifest(node: str, path: str, manifest: dict[str, Any]) -> None:
 
 def container_flags(manifest: dict[str, Any]) -> dict[str, str]:
     """``--name=value`` arguments of a static pod's (first) container, as a dict."""
-    command = manifest["spec"]["containers"][0]["command"]
-    return dict(arg.removeprefix("--").split("=", 1) for arg in command if arg.startswith("--") and "=" in arg)
+    return parse_flags(manifest["spec"]["containers"][0]["command"])
+
+
+def parse_flags(argv: list[str]) -> dict[str, str]:
+    """``--name=value`` arguments of a command line, as a dict."""
+    return dict(arg.removeprefix("--").split("=", 1) for arg in argv if arg.startswith("--") and "=" in arg)
 
 
 def with_flag(manifest: dict[str, Any], name: str, value: str | None) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from kindchaos.cluster.etcd_runbook import (
     BACKUP_DIR,
     ETCD_MANIFEST,
     container_flags,
+    parse_flags,
     read_manifest,
     recover_space,
     with_flag,
@@ -151,15 +152,19 @@ class SpaceQuotaExceeded(Fault):
         self.figures["etcd_restart_for_quota_s"] = (self.at("etcd_back") or 0) - (self.at("quota_lowered") or 0)
         self._fill()
 
+    def _running(self) -> tuple[str, dict[str, str]]:
+        """The running etcd container's id and its ``--name=value`` flags, as crictl inspect shows them."""
+        found = running_container(self.node, COMPONENTS["etcd"])
+        assert found is not None, "no running etcd container"
+        config = crictl_inspect(self.node, found["id"])["info"]["config"]
+        return found["id"], parse_flags([*(config.get("command") or []), *(config.get("args") or [])])
+
     def _wait_for_etcd(self, flags_ok: Any, what: str) -> None:
         def restarted() -> None:
-            found = running_container(self.node, COMPONENTS["etcd"])
-            assert found is not None and found["id"] != self.container_before, "etcd not restarted yet"
-            config = crictl_inspect(self.node, found["id"])["info"]["config"]
-            argv = [*(config.get("command") or []), *(config.get("args") or [])]
-            flags = dict(a.removeprefix("--").split("=", 1) for a in argv if a.startswith("--") and "=" in a)
+            container, flags = self._running()
+            assert container != self.container_before, "etcd not restarted yet"
             assert flags_ok(flags), f"etcd running with {QUOTA_FLAG}={flags.get(QUOTA_FLAG)}"
-            self.container_before = found["id"]
+            self.container_before = container
 
         eventually(restarted, within=BACKOFF_WITHIN, expected=f"a new etcd container {what}")
         # /health fails while any alarm is raised; a NOSPACE alarm survives the restart until it is disarmed.
@@ -218,14 +223,11 @@ class SpaceQuotaExceeded(Fault):
                 raise
 
     def prove_restored(self) -> None:
-        found = running_container(self.node, COMPONENTS["etcd"])
-        assert found is not None, "no running etcd container"
-        config = crictl_inspect(self.node, found["id"])["info"]["config"]
-        quota = [a for a in config.get("command") or [] if a.startswith(f"--{QUOTA_FLAG}=")]
-        usual = [f"--{QUOTA_FLAG}={v}" for v in [container_flags(self.original).get(QUOTA_FLAG)] if v]
-        assert quota == usual, f"etcd running with {quota or 'no quota flag'}, expected {usual or 'none'}"
+        quota = self._running()[1].get(QUOTA_FLAG)
+        usual = container_flags(self.original).get(QUOTA_FLAG)
+        assert quota == usual, f"etcd running with {QUOTA_FLAG}={quota}, expected {usual}"
         raised = alarms(self.node)
         assert not raised, f"etcdctl alarm list: {raised}"
         eventually(lambda: check_serving(self.node, COMPONENTS["etcd"]), within=60, expected="etcd /health 200")
         self._wait_for_writes()
-        self.observed(f"etcd running with {usual or 'its default quota'}; no alarm; an API write accepted")
+        self.observed(f"etcd running with {QUOTA_FLAG}={usual or 'its default'}; no alarm; an API write accepted")
