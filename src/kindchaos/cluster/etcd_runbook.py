@@ -157,8 +157,10 @@ def current_revision(node: str) -> int:
 def recover_space(node: str) -> dict[str, float]:
     """etcd's documented way out of NOSPACE: compact to the current revision, defragment, disarm the alarm.
 
-    Returns each step's duration; raises naming the step that failed.
+    Returns each step's duration; raises naming the step that failed. It brings its own etcdctl, so it
+    works on a node no other part of the runbook has touched yet.
     """
+    install_tools(node)
     took: dict[str, float] = {}
     revision = current_revision(node)
     for step, script in (

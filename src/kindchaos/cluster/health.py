@@ -17,7 +17,7 @@ from kubernetes import client
 from kindchaos import shell
 from kindchaos.cluster.api import api_client, core
 from kindchaos.cluster.etcd import etcdctl
-from kindchaos.cluster.etcd_runbook import install_tools, recover_space
+from kindchaos.cluster.etcd_runbook import recover_space
 from kindchaos.cluster.leftovers import (
     MANIFESTS_DIR,
     NODE_UNITS,
@@ -85,7 +85,6 @@ def _heal_etcd_alarms(cluster: Cluster, report: HealthReport) -> None:
     for node in cluster.control_planes:
         raised = etcdctl(node, "alarm list")
         if raised.code == 0 and "NOSPACE" in raised.output:
-            install_tools(node)
             recover_space(node)
             report.healed.append(f"cleared etcd's NOSPACE alarm on {node} (compact, defrag, disarm)")
 
