@@ -173,7 +173,10 @@ def test_a_killed_run_is_healed_by_the_next_health_gate(single_cluster: Cluster,
     child.communicate(timeout=60)
     assert run_in(node, f"test -f {PARKED_DIR}/kube-apiserver.yaml").code == 0, "SIGKILL should leave it parked"
     report = heal(single_cluster)
-    assert report.healed == [f"moved kube-apiserver.yaml back into {MANIFESTS_DIR} on {node}"]
+    moved, *unstuck = report.healed
+    assert moved == f"moved kube-apiserver.yaml back into {MANIFESTS_DIR} on {node}"
+    # Components that lost the apiserver may wait in a long back-off after many faults; the gate may end it.
+    assert all("to end the crash-loop back-off" in action for action in unstuck), report.healed
     assert running_container(node, COMPONENTS["kube-apiserver"]) is not None
 
 

@@ -9,6 +9,7 @@ caller recreates the cluster.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,7 @@ from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.nodes import container_state, run_in, sh, unit_state
 from kindchaos.cluster.partition import chain_exists, heal_script
 from kindchaos.cluster.readiness import wait_ready
+from kindchaos.cluster.settings import duration_seconds
 from kindchaos.errors import ClusterError
 from kindchaos.waiting import ConditionTimeout, wait_for
 
@@ -89,12 +91,31 @@ def _heal_etcd_alarms(cluster: Cluster, report: HealthReport) -> None:
             report.healed.append(f"cleared etcd's NOSPACE alarm on {node} (compact, defrag, disarm)")
 
 
+LONG_BACK_OFF_S = 60
+"""A shorter back-off ends well inside the gate's wait; only a longer one is worth a kubelet restart."""
+
+_BACK_OFF = re.compile(r"back-off (\S+) restarting")
+
+
+def back_off_seconds(message: str | None) -> float | None:
+    """The back-off kubelet states in a CrashLoopBackOff message ("back-off 5m0s restarting ..."), if any."""
+    found = _BACK_OFF.search(message or "")
+    if found is None:
+        return None
+    try:
+        return duration_seconds(found.group(1))
+    except ValueError:
+        return None
+
+
 def _end_back_off(cluster: Cluster, report: HealthReport, restarted: set[str]) -> None:
     """Restart kubelet where a kube-system container waits in crash-loop back-off.
 
     A component that lost its lease in several faults in a row waits up to five minutes before kubelet
     starts it again, longer than the gate waits. The back-off lives only in kubelet's memory, so a
-    restart of kubelet starts the container at once; it is done at most once per node.
+    restart of kubelet starts the container at once; it is done at most once per node, and only for a
+    back-off of at least ``LONG_BACK_OFF_S`` (or one kubelet does not state), since a shorter one ends
+    on its own.
     """
     pods: list[Any] = core(cluster.kubeconfig).list_namespaced_pod("kube-system", _request_timeout=5).items
     for pod in pods:
@@ -102,6 +123,9 @@ def _end_back_off(cluster: Cluster, report: HealthReport, restarted: set[str]) -
         for status in pod.status.container_statuses or []:
             waiting = status.state.waiting if status.state else None
             if waiting is None or waiting.reason != "CrashLoopBackOff" or node in restarted:
+                continue
+            back_off = back_off_seconds(waiting.message)
+            if back_off is not None and back_off < LONG_BACK_OFF_S:
                 continue
             sh(node, "systemctl restart kubelet", timeout=120)
             restarted.add(node)
