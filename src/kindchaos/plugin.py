@@ -8,6 +8,7 @@ they are reused with the same meaning. Only what is new goes into the
 
 from __future__ import annotations
 
+import time
 from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,7 +20,7 @@ from kindchaos import signals
 if TYPE_CHECKING:
     from kindchaos.cluster.health import HealthReport
     from kindchaos.cluster.lifecycle import Cluster
-    from kindchaos.evidence.findings import Finding
+    from kindchaos.evidence.findings import Claim, Finding
     from kindchaos.evidence.scenario import ChaosRun
 
 DEFAULT_PYTEST_KIND_NAME = "pytest-kind"
@@ -33,6 +34,8 @@ MARKERS = (
 )
 findings_key = pytest.StashKey[list["Finding"]]()
 report_key = pytest.StashKey[dict[str, pytest.TestReport]]()
+run_started_key = pytest.StashKey[float]()
+deselected_key = pytest.StashKey[list[pytest.Item]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -78,6 +81,13 @@ def pytest_configure(config: pytest.Config) -> None:
     signals.interrupt_on_sigterm()
     install_phase_steps()
     config.stash[findings_key] = []
+    config.stash[run_started_key] = time.time()
+    config.stash[deselected_key] = []
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    if items:
+        items[0].config.stash.setdefault(deselected_key, []).extend(items)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -127,9 +137,21 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
     config = session.config
     collected = config.stash.get(findings_key, [])
-    if collected:
+    items: list[pytest.Item] = list(getattr(session, "items", []))
+    run_started = config.stash.get(run_started_key, time.time())
+    unfinished = _claims_without_findings(items, collected, run_started)
+    if collected or unfinished:
+        from kindchaos.images.versions import DEFAULT_REFS
+
         path = Path(config.getoption("findings") or config.getini("kindchaos_findings"))
-        findings.merge(path, collected)
+        run = findings.RunInfo(
+            started=run_started,
+            finished=time.time(),
+            selected=[item.nodeid for item in items],
+            node_image=config.getoption("kind_image") or DEFAULT_REFS.node,
+        )
+        not_selected = _claims_without_findings(config.stash.get(deselected_key, []), [], None)
+        findings.merge(path, [*collected, *unfinished], run, unless_known=not_selected)
     alluredir = config.getoption("allure_report_dir", None)
     if alluredir:
         results = Path(alluredir)
@@ -138,6 +160,55 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         report_files.write_environment(
             results, report_files.environment(topologies=topologies, budget_scale=budget_scale())
         )
+
+
+def claim_of(item: pytest.Item) -> Claim | None:
+    """The claim a scenario states: its question marker and its docstring, per language."""
+    from kindchaos.evidence.findings import Claim
+    from kindchaos.questions import claim_sentences, question_text
+
+    question = _marker_arg(item, "question")
+    if question is None:
+        return None
+    sentences = claim_sentences(getattr(getattr(item, "function", None), "__doc__", None))
+    return Claim(
+        question=question_text(question), sentence=sentences.get("en", ""), question_id=question, sentences=sentences
+    )
+
+
+def _claims_without_findings(
+    items: list[pytest.Item], collected: list[Finding], run_started: float | None
+) -> list[Finding]:
+    """Findings for claimed scenarios that produced none: skipped, broken before the fault, or not selected."""
+    from kindchaos.evidence.findings import Finding
+
+    done = {finding.test for finding in collected}
+    missing = []
+    for item in items:
+        claim = claim_of(item)
+        if claim is None or item.nodeid in done:
+            continue
+        reports = item.stash.get(report_key, {})
+        broken = next((r for r in reports.values() if r.failed), None)
+        skipped = next((r for r in reports.values() if r.skipped), None)
+        if broken is not None:
+            outcome, message = "failed", str(broken.longrepr)[-2000:]
+        elif skipped is not None:
+            outcome, message = "skipped", str(skipped.longrepr)[-500:]
+        else:
+            outcome, message = "not run", "" if run_started is None else "selected but not run (interrupted?)"
+        missing.append(
+            Finding(
+                test=item.nodeid,
+                claim=claim,
+                outcome=outcome,
+                topology=_marker_arg(item, "topology"),
+                components=sorted({a for m in item.iter_markers("component") if (a := _marker_arg_of(m))}),
+                message=message,
+                run_started=run_started,
+            )
+        )
+    return missing
 
 
 def _path_option(config: pytest.Config, name: str) -> Path | None:
@@ -235,17 +306,13 @@ def _marker_arg(item: pytest.Item, name: str) -> str | None:
 def chaos(request: pytest.FixtureRequest, kindchaos_clusters: ClusterPool) -> Iterator[ChaosRun]:
     """A scenario run on a healthy cluster of the test's ``topology`` marker, recording from the start."""
     from kindchaos.evidence import attach
-    from kindchaos.evidence.findings import Claim
     from kindchaos.evidence.scenario import ChaosRun
-    from kindchaos.questions import question_text
 
     item = request.node
     topology = _marker_arg(item, "topology")
     if topology is None:
         raise pytest.UsageError(f"{item.nodeid}: mark the scenario with @pytest.mark.topology('single') or ('ha')")
-    question = _marker_arg(item, "question")
-    doc = " ".join((getattr(item.function, "__doc__", None) or "").split())
-    claim = Claim(question=question_text(question), sentence=doc) if question else None
+    claim = claim_of(item)
     with attach.step(f"health gate: {topology} cluster"):
         cluster, health = kindchaos_clusters.healthy(topology)
         attach.text(health.summary(), name="health gate")
@@ -261,6 +328,7 @@ def chaos(request: pytest.FixtureRequest, kindchaos_clusters: ClusterPool) -> It
         outcome = "failed" if failed else ("passed" if "call" in reports else "not run")
         message = str(failed.longrepr)[-2000:] if failed is not None else ""
         finding = run.finish(outcome=outcome, message=message)
+        finding.run_started = request.config.stash[run_started_key]
         request.config.stash[findings_key].append(finding)
 
 

@@ -1,7 +1,9 @@
 """Each scenario's claim and measured figures, kept in reports/findings.json for the answer sheet.
 
 The file is merged by test id, so running a subset (``-k etcd``) updates those
-entries and keeps the rest with their own timestamps.
+entries and keeps the rest with their own timestamps. The document's ``run`` says
+which session wrote it last: a finding whose ``run_started`` differs is from an
+earlier run, and the answer sheet says so instead of stating it as this run's fact.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ from kindchaos.evidence.redact import redact
 
 @dataclass(frozen=True)
 class Claim:
-    """The question a scenario answers and the sentence it checks."""
+    """The question a scenario answers and the sentence it checks (English, and per language)."""
 
     question: str
     sentence: str
+    question_id: str = ""
+    sentences: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,7 @@ class Finding:
     wall_s: float = 0.0
     message: str = ""
     finished: float = field(default_factory=time.time)
+    run_started: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -57,8 +62,26 @@ class Finding:
         return data
 
 
-def merge(path: Path, findings: list[Finding]) -> Path:
-    """Write ``findings`` into ``path``, replacing earlier entries of the same tests."""
+@dataclass(frozen=True)
+class RunInfo:
+    """The session that last wrote the file: when, and which scenarios it selected."""
+
+    started: float
+    finished: float
+    selected: list[str]
+    node_image: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def merge(
+    path: Path, findings: list[Finding], run: RunInfo | None = None, *, unless_known: list[Finding] | None = None
+) -> Path:
+    """Write ``findings`` into ``path``, replacing earlier entries of the same tests; ``run`` names this run.
+
+    ``unless_known`` are added only for tests the file has no entry for (scenarios not selected this time).
+    """
     existing: dict[str, Any] = {}
     if path.exists():
         try:
@@ -67,7 +90,12 @@ def merge(path: Path, findings: list[Finding]) -> Path:
             existing = {}
     for finding in findings:
         existing[finding.test] = finding.as_dict()
+    for finding in unless_known or []:
+        existing.setdefault(finding.test, finding.as_dict())
     path.parent.mkdir(parents=True, exist_ok=True)
-    document = {"generated": time.time(), "findings": sorted(existing.values(), key=lambda f: f["test"])}
+    document: dict[str, Any] = {"generated": time.time()}
+    if run is not None:
+        document["run"] = run.as_dict()
+    document["findings"] = sorted(existing.values(), key=lambda f: f["test"])
     path.write_text(json.dumps(document, indent=2, default=str) + "\n")
     return path

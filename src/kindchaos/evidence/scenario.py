@@ -166,7 +166,9 @@ class ChaosRun:
         self.stop()
         wall = time.monotonic() - self._started
         run_rows = [
-            Figure("cluster_create_s", self.cluster.created_seconds, note="None: reused").row(),
+            Figure(
+                "cluster_create_s", self.cluster.created_seconds, note="" if self.cluster.created_seconds else "reused"
+            ).row(),
             Figure("health_gate_ready_s", self.health.ready_seconds if self.health else None).row(),
             Figure("scenario_wall_s", round(wall, 3)).row(),
         ]

@@ -1,0 +1,114 @@
+"""`kindchaos report`: the Allure command line turns reports/allure-results into a static HTML report.
+
+Trends across runs need the previous report's ``history/`` beside the new results. It is copied into a
+scratch results folder given to Allure as a second input, so the user's results folder is never changed,
+and the regenerated report carries the history on to the next run.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from kindchaos import shell
+from kindchaos.errors import UsageError
+from kindchaos.progress import Status
+
+DEFAULT_RESULTS = Path("reports/allure-results")
+DEFAULT_REPORT = Path("reports/allure-report")
+
+
+@dataclass(frozen=True)
+class ReportSummary:
+    """What was generated: where, from how many results, how big, how long it took."""
+
+    report: Path
+    statistic: dict[str, int]
+    history_runs: int
+    size_bytes: int
+    seconds: float
+
+    def line(self) -> str:
+        counts = ", ".join(f"{n} {status}" for status, n in self.statistic.items() if n and status != "total")
+        return (
+            f"report {self.report}/index.html: {self.statistic.get('total', 0)} tests ({counts or 'none'}), "
+            f"trend over {self.history_runs} run(s), {self.size_bytes / 1e6:.1f} MB, generated in {self.seconds:.1f}s"
+        )
+
+
+def result_files(results: Path) -> list[Path]:
+    """The test results in an Allure results folder; raise ``UsageError`` naming the fix when there are none."""
+    run_first = "run the scenarios first: scripts/catalogue (or pytest scenarios --alluredir=reports/allure-results)"
+    if not results.exists():
+        raise UsageError(f"no Allure results folder at {results}", hint=run_first)
+    if not results.is_dir():
+        raise UsageError(f"{results} is not a folder of Allure results", hint="pass --results <folder>")
+    found = sorted(results.glob("*-result.json"))
+    if not found:
+        raise UsageError(f"{results} holds no test results (*-result.json)", hint=run_first)
+    for path in found:
+        try:
+            json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            raise UsageError(
+                f"{path} is not a readable Allure result ({exc})",
+                hint=f"remove it, or rerun the scenarios with --clean-alluredir to rewrite {results}",
+            ) from None
+    return found
+
+
+def _history_input(report: Path, scratch: Path, run_number: int) -> Path:
+    """A second results folder holding the previous report's history and this run's executor."""
+    if (report / "history").is_dir():
+        shutil.copytree(report / "history", scratch / "history")
+    executor = {"name": "kindchaos", "type": "local", "buildName": f"kindchaos run {run_number}", "buildOrder": run_number}
+    (scratch / "executor.json").write_text(json.dumps(executor))
+    return scratch
+
+
+def _runs_so_far(report: Path) -> int:
+    try:
+        trend = json.loads((report / "history" / "history-trend.json").read_text())
+    except (OSError, ValueError):
+        return 0
+    return max((int(entry.get("buildOrder") or 0) for entry in trend), default=len(trend)) or len(trend)
+
+
+def _tree_size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def generate(
+    results: Path = DEFAULT_RESULTS,
+    report: Path = DEFAULT_REPORT,
+    *,
+    allure: Path,
+    status: Status | None = None,
+) -> ReportSummary:
+    """Generate ``report`` from ``results`` with the Allure command line, keeping the trend history."""
+    status = status or Status()
+    found = result_files(results)
+    if not allure.exists():
+        raise UsageError(f"the Allure command line is not installed at {allure}", hint="kindchaos doctor --fix")
+    started = time.monotonic()
+    run_number = _runs_so_far(report) + 1
+    with tempfile.TemporaryDirectory(prefix="kindchaos-history-") as scratch:
+        history = _history_input(report, Path(scratch), run_number)
+        with status.step(f"generating the Allure report from {len(found)} results in {results}"):
+            shell.run(
+                [str(allure), "generate", "--clean", "--output", str(report), str(results), str(history)],
+                timeout=600,
+            )
+    summary = json.loads((report / "widgets" / "summary.json").read_text())
+    trend = json.loads((report / "history" / "history-trend.json").read_text())
+    return ReportSummary(
+        report=report,
+        statistic={k: int(v) for k, v in summary.get("statistic", {}).items()},
+        history_runs=len(trend),
+        size_bytes=_tree_size(report),
+        seconds=time.monotonic() - started,
+    )
