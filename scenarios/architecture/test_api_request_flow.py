@@ -30,8 +30,13 @@ def post_configmap(node: str, ns: str, name: str, token: str | None) -> tuple[st
 
 
 def test_api_request_flow(chaos: ChaosRun) -> None:
-    """A request with a bad token is refused with 401 (authentication), a ServiceAccount without RBAC rights
-    with 403 (authorization), and a request over a ResourceQuota with 403 at admission; none reaches etcd."""
+    """A request with a bad token is refused with 401 (authentication), a ServiceAccount without RBAC rights with
+    403 (authorization), and a request over a ResourceQuota with 403 at admission; none reaches etcd.
+
+    ko: 잘못된 토큰으로 보낸 요청은 401(인증)로, RBAC 권한이 없는
+    ServiceAccount의 요청은 403(인가)으로, ResourceQuota를 넘는 요청은
+    admission 단계에서 403으로 거부되며, 어느 요청도 etcd에 닿지 않습니다.
+    """
     cluster, node = chaos.cluster, chaos.cluster.control_planes[0]
     ns = f"kc-api-{uuid.uuid4().hex[:6]}"
     quota = {"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "cm", "namespace": ns},

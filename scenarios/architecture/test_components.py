@@ -18,7 +18,12 @@ STATIC = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler")
 @pytest.mark.component("kube-proxy")
 def test_components_run_where_the_answer_says(chaos: ChaosRun) -> None:
     """apiserver, etcd, scheduler and controller-manager are static pods on the control plane; kubelet and the
-    container runtime are services on every node; kube-proxy is a DaemonSet with a pod on every node."""
+    container runtime are services on every node; kube-proxy is a DaemonSet with a pod on every node.
+
+    ko: apiserver, etcd, scheduler, controller-manager는 컨트롤
+    플레인의 static pod이고, kubelet과 컨테이너 런타임은 모든 노드의 서비스이며,
+    kube-proxy는 모든 노드에 파드를 하나씩 두는 DaemonSet입니다.
+    """
     cluster = chaos.cluster
     pods = json.loads(cluster.kubectl("get", "pods", "-n", "kube-system", "-o", "json"))["items"]
     with chaos.step("static pods: mirror pods on the control plane, manifests only there"):
@@ -46,8 +51,14 @@ def test_components_run_where_the_answer_says(chaos: ChaosRun) -> None:
 
 @pytest.mark.component("kube-apiserver")
 def test_component_health_is_read_from_livez_and_readyz(chaos: ChaosRun) -> None:
-    """`kubectl get componentstatuses` is deprecated (and reads the scheduler and controller-manager in a way that
-    no longer reflects them); /livez and /readyz?verbose are the health endpoints that say what each check found."""
+    """`kubectl get componentstatuses` is deprecated (and reads the scheduler and controller-manager in a way
+    that no longer reflects them); /livez and /readyz?verbose are the health endpoints that say what each
+    check found.
+
+    ko: `kubectl get componentstatuses`는 폐기 예정(deprecated)이며
+    scheduler와 controller-manager의 상태를 더 이상 제대로 반영하지 못합니다. 각
+    검사의 결과를 알려 주는 헬스 엔드포인트는 /livez와 /readyz?verbose입니다.
+    """
     cluster = chaos.cluster
     with chaos.step("componentstatuses: still answers, with a deprecation warning"):
         proc = cluster.kubectl("get", "componentstatuses", "--v=0")

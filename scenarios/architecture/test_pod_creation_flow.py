@@ -31,7 +31,12 @@ def stored_value(node: str, key: str, revision: str) -> bytes:
 
 def test_pod_creation_flow(chaos: ChaosRun) -> None:
     """A pod is stored in etcd first, then bound to a node by the scheduler (Scheduled event), then started by
-    that node's kubelet (Running), in that order, each step recorded with its latency."""
+    that node's kubelet (Running), in that order, each step recorded with its latency.
+
+    ko: 파드는 먼저 etcd에 저장되고, 그다음 scheduler가 노드에
+    바인딩하며(Scheduled 이벤트), 마지막으로 그 노드의 kubelet이
+    시작합니다(Running). 이 순서대로 일어나며 단계마다 지연 시간을 기록합니다.
+    """
     cluster = chaos.cluster
     ns, name = f"kc-flow-{uuid.uuid4().hex[:6]}", "flow"
     cluster.kubectl("create", "namespace", ns)

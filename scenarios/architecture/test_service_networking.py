@@ -16,7 +16,10 @@ REQUESTS = 40
 
 
 def test_cluster_ip_spreads_requests_over_endpoints(chaos: ChaosRun, workload: Workload) -> None:
-    """A ClusterIP Service spreads requests over all its ready endpoints."""
+    """A ClusterIP Service spreads requests over all its ready endpoints.
+
+    ko: ClusterIP Service는 준비된 모든 엔드포인트에 요청을 나누어 보냅니다.
+    """
     ip = workload.service_ip()
     with chaos.step(f"{REQUESTS} requests to the ClusterIP from a node"):
         node = chaos.cluster.workers[-1]
@@ -36,7 +39,12 @@ def test_cluster_ip_spreads_requests_over_endpoints(chaos: ChaosRun, workload: W
 
 def test_load_balancer_stays_pending_but_its_node_port_answers(chaos: ChaosRun, workload: Workload) -> None:
     """Without a cloud-controller-manager (kind has none) a type LoadBalancer Service never gets an external
-    address, yet the NodePort it allocates answers on every node."""
+    address, yet the NodePort it allocates answers on every node.
+
+    ko: cloud-controller-manager가 없으면(kind에는 없습니다)
+    LoadBalancer 타입 Service는 외부 주소를 끝내 받지 못하지만, 할당된
+    NodePort는 모든 노드에서 응답합니다.
+    """
     cluster = chaos.cluster
     service = {
         "apiVersion": "v1",

@@ -30,7 +30,12 @@ def resource_versions(workload: Workload) -> dict[str, str]:
 
 def test_apiserver_outage(chaos: ChaosRun, workload: Workload) -> None:
     """While the only kube-apiserver is down every API request fails, the workload keeps answering through its
-    Service, and afterwards every object and resourceVersion is unchanged."""
+    Service, and afterwards every object and resourceVersion is unchanged.
+
+    ko: 하나뿐인 kube-apiserver가 내려가 있는 동안 모든 API 요청은 실패하지만,
+    워크로드는 Service를 통해 계속 응답하며, 복구 후 모든 오브젝트와
+    resourceVersion은 그대로입니다.
+    """
     cluster, ns = chaos.cluster, workload.namespace
     pods_before, versions_before = pod_states(cluster, ns, "app=web"), resource_versions(workload)
     api = chaos.api_probe()

@@ -23,8 +23,13 @@ OUTAGE_HELD_S = 20
 
 
 def test_controller_manager_outage(chaos: ChaosRun, workload: Workload) -> None:
-    """While kube-controller-manager is down a scale-up creates no pod and a deleted pod is not replaced;
-    both reconcile within 60 s of its return."""
+    """While kube-controller-manager is down a scale-up creates no pod and a deleted pod is not replaced; both
+    reconcile within 60 s of its return.
+
+    ko: kube-controller-manager가 내려가 있는 동안에는 스케일 업을 해도 파드가
+    생기지 않고 삭제된 파드도 다시 만들어지지 않습니다. 돌아온 뒤 60초 안에 둘 다
+    조정(reconcile)됩니다.
+    """
     cluster, ns = chaos.cluster, workload.namespace
     before = pod_states(cluster, ns, "app=web")
     victim = sorted(before)[0]

@@ -29,7 +29,12 @@ def lookup(workload: Workload) -> list[str] | str:
 
 def test_coredns_down(chaos: ChaosRun, workload: Workload) -> None:
     """While CoreDNS has no replica, Service names do not resolve but connections by ClusterIP still work;
-    lookups work again within 60 s of its return."""
+    lookups work again within 60 s of its return.
+
+    ko: CoreDNS 레플리카가 하나도 없는 동안 Service 이름은 해석되지 않지만
+    ClusterIP로의 연결은 계속 됩니다. CoreDNS가 돌아오면 60초 안에 이름 조회가 다시
+    됩니다.
+    """
     ip = workload.service_ip()
     with chaos.step("before: the Service name resolves to its ClusterIP"):
         eventually(lambda: lookup(workload) == [ip], within=30, expected=f"the Service name resolving to {ip}")

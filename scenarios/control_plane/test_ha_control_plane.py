@@ -26,8 +26,13 @@ def leader_node(chaos: ChaosRun, name: str) -> str:
 
 @pytest.mark.component("kube-apiserver")
 def test_one_apiserver_of_three_down(chaos: ChaosRun) -> None:
-    """With one of three kube-apiservers down, API requests through the load balancer keep succeeding
-    (at least 95 %); the few that fail fall in the window before haproxy stops sending to the dead one."""
+    """With one of three kube-apiservers down, API requests through the load balancer keep succeeding (at least
+    95 %); the few that fail fall in the window before haproxy stops sending to the dead one.
+
+    ko: kube-apiserver 세 개 중 하나가 내려가도 로드 밸런서를 통한 API 요청은 계속
+    성공합니다(95% 이상). 실패하는 몇몇 요청은 haproxy가 죽은 apiserver로 보내기를
+    멈추기 전의 구간에 몰려 있습니다.
+    """
     api = chaos.api_probe()
     node = chaos.cluster.control_planes[-1]
     with (
@@ -53,8 +58,13 @@ def test_one_apiserver_of_three_down(chaos: ChaosRun) -> None:
 @pytest.mark.component("kube-controller-manager")
 @pytest.mark.component("etcd")
 def test_control_plane_node_lost(chaos: ChaosRun) -> None:
-    """When the control-plane node holding the scheduler lease stops, the API stays up, etcd keeps quorum, and the
-    scheduler and controller-manager leases move to another control-plane node within 45 s."""
+    """When the control-plane node holding the scheduler lease stops, the API stays up, etcd keeps quorum, and
+    the scheduler and controller-manager leases move to another control-plane node within 45 s.
+
+    ko: scheduler 리스를 가진 컨트롤 플레인 노드가 멈추면, API는 계속 살아 있고
+    etcd는 쿼럼을 유지하며, scheduler와 controller-manager의 리스는 45초
+    안에 다른 컨트롤 플레인 노드로 넘어갑니다.
+    """
     cluster = chaos.cluster
     api = chaos.api_probe()
     lost = leader_node(chaos, "kube-scheduler")

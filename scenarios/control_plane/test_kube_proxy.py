@@ -33,7 +33,12 @@ def answers(node: str, ip: str) -> bool:
 
 def test_kube_proxy_stopped(chaos: ChaosRun, workload: Workload) -> None:
     """While kube-proxy is stopped on a node, an existing Service keeps routing from that node, and a Service
-    created meanwhile gets no rule there (so it is not reachable through it) until kube-proxy returns."""
+    created meanwhile gets no rule there (so it is not reachable through it) until kube-proxy returns.
+
+    ko: 어떤 노드에서 kube-proxy가 멈춰 있는 동안, 기존 Service는 그 노드에서 계속
+    라우팅되지만, 그사이 새로 만든 Service는 그 노드에 규칙이 생기지 않아 kube-proxy가
+    돌아올 때까지 그 노드를 통해서는 접근할 수 없습니다.
+    """
     cluster, ns = chaos.cluster, workload.namespace
     stopped_on, other = cluster.workers
     existing = chaos.service_probe(url=f"http://{workload.service_ip()}/", node=stopped_on)

@@ -42,8 +42,12 @@ def since(times: list[float | None], origin: float, pick: str) -> float | None:
 
 
 def test_scheduler_outage(chaos: ChaosRun, workload: Workload) -> None:
-    """While kube-scheduler is down, running pods keep running and new pods stay Pending;
-    they are bound within 30 s of its return."""
+    """While kube-scheduler is down, running pods keep running and new pods stay Pending; they are bound within
+    30 s of its return.
+
+    ko: kube-scheduler가 내려가 있는 동안 실행 중인 파드는 계속 실행되고 새 파드는
+    Pending 상태로 남습니다. scheduler가 돌아오면 30초 안에 바인딩됩니다.
+    """
     cluster, ns = chaos.cluster, workload.namespace
     running_before = pod_states(cluster, ns, "app=web")
     holder_before = lease(cluster, "kube-scheduler")[0]
@@ -94,7 +98,11 @@ def test_scheduler_outage(chaos: ChaosRun, workload: Workload) -> None:
 
 
 def test_scheduler_crash(chaos: ChaosRun, workload: Workload) -> None:
-    """When kube-scheduler crashes, kubelet starts a new container and the workload is not disrupted."""
+    """When kube-scheduler crashes, kubelet starts a new container and the workload is not disrupted.
+
+    ko: kube-scheduler가 비정상 종료되면 kubelet이 새 컨테이너를 시작하고,
+    워크로드는 영향을 받지 않습니다.
+    """
     cluster = chaos.cluster
     service = chaos.service_probe(url=f"http://{workload.service_ip()}/")
     running_before = pod_states(cluster, workload.namespace, "app=web")

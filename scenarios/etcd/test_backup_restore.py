@@ -137,7 +137,12 @@ def backup_and_restore(chaos: ChaosRun, *, restore: Restore = restore_into_new_d
 def test_snapshot_backup_and_restore(chaos: ChaosRun) -> None:
     """A snapshot saved with etcdctl and restored with etcdutl into a new data directory brings back exactly the
     snapshot's state: objects created after it are gone, objects deleted after it are back, and the cluster is
-    healthy again within 300 s of starting etcd."""
+    healthy again within 300 s of starting etcd.
+
+    ko: etcdctl로 저장하고 etcdutl로 새 데이터 디렉터리에 복원한 스냅샷은 정확히 스냅샷
+    시점의 상태를 되돌립니다. 스냅샷 뒤에 만든 오브젝트는 사라지고, 스냅샷 뒤에 지운 오브젝트는
+    돌아오며, etcd를 시작한 뒤 300초 안에 클러스터가 다시 정상이 됩니다.
+    """
     backup_and_restore(chaos)
 
 
@@ -192,6 +197,10 @@ def attempt_damaged_restore(
 
 @pytest.mark.parametrize("damage", DAMAGES)
 def test_damaged_snapshot_is_refused(chaos: ChaosRun, damage: str) -> None:
-    """etcdutl refuses to restore a truncated or corrupted snapshot, naming the integrity check that failed, and the
-    running cluster is untouched."""
+    """etcdutl refuses to restore a truncated or corrupted snapshot, naming the integrity check that failed, and
+    the running cluster is untouched.
+
+    ko: etcdutl은 잘리거나 손상된 스냅샷의 복원을 거부하고 실패한 무결성 검사를 알려 주며,
+    실행 중인 클러스터는 전혀 바뀌지 않습니다.
+    """
     attempt_damaged_restore(chaos, damage)

@@ -67,8 +67,13 @@ def assert_no_write_lost(chaos: ChaosRun, ledger: WriteLedger) -> None:
 
 def test_one_member_down(chaos: ChaosRun) -> None:
     """With one of three etcd members (a follower) down, API writes and reads keep succeeding once haproxy stops
-    sending to the apiserver beside it, no acknowledged write is lost, and after the restore the member catches up to
-    the others' revision within 60 s."""
+    sending to the apiserver beside it, no acknowledged write is lost, and after the restore the member
+    catches up to the others' revision within 60 s.
+
+    ko: etcd 멤버 세 개 중 하나(팔로워)가 내려가도, haproxy가 그 옆의
+    apiserver로 보내기를 멈춘 뒤에는 API 쓰기와 읽기가 계속 성공하고, 확인 응답을 받은
+    쓰기는 하나도 잃지 않으며, 복구 후 그 멤버는 60초 안에 다른 멤버들의 리비전을 따라잡습니다.
+    """
     cluster = chaos.cluster
     _, followers = roles(chaos)
     down, vantage = followers[-1], followers[0]
@@ -106,8 +111,13 @@ def test_one_member_down(chaos: ChaosRun) -> None:
 
 
 def test_membership_view_during_member_outage(chaos: ChaosRun) -> None:
-    """While one etcd member is down, `etcdctl member list` still lists all three members (membership is not health)
-    and `etcdctl endpoint health --cluster` marks the stopped one unhealthy and the other two healthy."""
+    """While one etcd member is down, `etcdctl member list` still lists all three members (membership is not
+    health) and `etcdctl endpoint health --cluster` marks the stopped one unhealthy and the other two healthy.
+
+    ko: etcd 멤버 하나가 내려가 있는 동안에도 `etcdctl member list`는 세 멤버를
+    모두 보여 주고(멤버십은 상태가 아닙니다), `etcdctl endpoint health
+    --cluster`는 멈춘 멤버를 unhealthy로, 나머지 둘을 healthy로 표시합니다.
+    """
     cluster = chaos.cluster
     _, followers = roles(chaos)
     down, vantage = followers[-1], followers[0]
@@ -130,7 +140,11 @@ def test_membership_view_during_member_outage(chaos: ChaosRun) -> None:
 
 def test_leader_lost(chaos: ChaosRun) -> None:
     """When the etcd leader's member stops, the other two elect a new leader within 10 s; API writes fail at most
-    briefly and no acknowledged write is lost."""
+    briefly and no acknowledged write is lost.
+
+    ko: etcd 리더 멤버가 멈추면 나머지 둘이 10초 안에 새 리더를 뽑습니다. API 쓰기는
+    길어야 잠깐 실패하고, 확인 응답을 받은 쓰기는 하나도 잃지 않습니다.
+    """
     cluster = chaos.cluster
     leader, followers = roles(chaos)
     vantage = followers[0]
@@ -169,8 +183,14 @@ def test_leader_lost(chaos: ChaosRun) -> None:
 
 
 def test_quorum_lost(chaos: ChaosRun, workload: Workload) -> None:
-    """With two of three etcd members down, quorum is lost: every API write fails, while the running workload keeps
-    answering through its Service; after the restore quorum returns and every acknowledged write is present."""
+    """With two of three etcd members down, quorum is lost: every API write fails, while the running workload
+    keeps answering through its Service; after the restore quorum returns and every acknowledged write is
+    present.
+
+    ko: etcd 멤버 세 개 중 두 개가 내려가면 쿼럼을 잃습니다. 모든 API 쓰기가 실패하지만,
+    실행 중인 워크로드는 Service를 통해 계속 응답합니다. 복구 후 쿼럼이 돌아오고 확인 응답을
+    받은 쓰기는 모두 남아 있습니다.
+    """
     cluster = chaos.cluster
     leader, followers = roles(chaos)
     vantage = leader  # its member stays up; the two followers go

@@ -28,9 +28,15 @@ WRITES_BACK_S = 60
 
 
 def test_database_space_exceeded(chaos: ChaosRun) -> None:
-    """With a small backend quota, filling etcd raises the NOSPACE alarm: the API rejects writes with "database space
-    exceeded" while reads are still answered; compacting, defragmenting and disarming the alarm bring writes back
-    within 60 s, and no acknowledged write is lost."""
+    """With a small backend quota, filling etcd raises the NOSPACE alarm: the API rejects writes with "database
+    space exceeded" while reads are still answered; compacting, defragmenting and disarming the alarm bring
+    writes back within 60 s, and no acknowledged write is lost.
+
+    ko: 백엔드 쿼터가 작을 때 etcd를 채우면 NOSPACE 알람이 울립니다. API는
+    "database space exceeded"로 쓰기를 거부하지만 읽기는 계속 응답합니다.
+    압축(compact), 조각 모음(defrag), 알람 해제(disarm)를 하면 60초 안에 쓰기가
+    돌아오고, 확인 응답을 받은 쓰기는 하나도 잃지 않습니다.
+    """
     cluster = chaos.cluster
     node = cluster.control_planes[0]
     namespace = f"kc-space-{uuid.uuid4().hex[:6]}"

@@ -40,8 +40,14 @@ def apply(chaos: ChaosRun, docs: list[dict[str, Any]]) -> None:
 
 
 def test_drain_with_a_pod_disruption_budget(chaos: ChaosRun, workload_namespace: Workload) -> None:
-    """Draining a worker that runs both web replicas (PDB minAvailable 1) cordons it and evicts them one at a time,
-    so at least one replica is available throughout; the DaemonSet pod stays; uncordon makes it schedulable."""
+    """Draining a worker that runs both web replicas (PDB minAvailable 1) cordons it and evicts them one at a
+    time, so at least one replica is available throughout; the DaemonSet pod stays; uncordon makes it
+    schedulable.
+
+    ko: web 레플리카 두 개가 모두 있는 워커를 drain하면(PDB minAvailable 1)
+    노드가 cordon되고 파드가 하나씩 축출되므로, 그동안 항상 적어도 하나의 레플리카가 사용
+    가능합니다. DaemonSet 파드는 남아 있고, uncordon하면 다시 스케줄할 수 있게 됩니다.
+    """
     workload, cluster = workload_namespace, chaos.cluster
     node, ns = cluster.workers[0], workload_namespace.namespace
     with chaos.step(f"before: both web replicas on {node}, PDB minAvailable 1, a DaemonSet on every worker"):
@@ -97,7 +103,11 @@ def test_drain_with_a_pod_disruption_budget(chaos: ChaosRun, workload_namespace:
 
 def test_drain_blocked_by_a_pod_disruption_budget(chaos: ChaosRun, workload_namespace: Workload) -> None:
     """With minAvailable equal to the replica count, a drain evicts nothing and times out naming each blocked pod
-    and the budget; the workload is untouched."""
+    and the budget; the workload is untouched.
+
+    ko: minAvailable이 레플리카 수와 같으면 drain은 아무것도 축출하지 못하고, 막힌
+    파드와 예산(PDB)을 하나하나 알려 주며 시간 초과로 끝납니다. 워크로드는 건드려지지 않습니다.
+    """
     workload, cluster = workload_namespace, chaos.cluster
     node, ns = cluster.workers[0], workload_namespace.namespace
     with chaos.step(f"before: 2 web replicas, one on {node}, PDB minAvailable 2"):

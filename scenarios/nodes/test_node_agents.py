@@ -76,7 +76,12 @@ def service_figures(chaos: ChaosRun, service: ServiceProbe, fault: Fault) -> flo
 @pytest.mark.component("kubelet")
 def test_kubelet_stopped(chaos: ChaosRun, workload_namespace: Workload) -> None:
     """With kubelet stopped the node goes NotReady, but its containers keep running and the workload keeps
-    answering through its Service; restarting kubelet brings the node Ready without restarting them."""
+    answering through its Service; restarting kubelet brings the node Ready without restarting them.
+
+    ko: kubelet이 멈추면 노드는 NotReady가 되지만 그 노드의 컨테이너는 계속 실행되고
+    워크로드는 Service를 통해 계속 응답합니다. kubelet을 다시 시작하면 컨테이너를 재시작하지
+    않고 노드가 Ready로 돌아옵니다.
+    """
     cluster, namespace = chaos.cluster, workload_namespace.namespace
     node, pods, processes = spread_workload(chaos, workload_namespace)
     service = chaos.service_probe(url=f"http://{workload_namespace.service_ip()}/", node=cluster.control_planes[0])
@@ -114,7 +119,13 @@ def test_kubelet_stopped(chaos: ChaosRun, workload_namespace: Workload) -> None:
 def test_container_runtime_stopped(chaos: ChaosRun, workload_namespace: Workload) -> None:
     """With containerd stopped its containers keep running under their shims and keep serving; kubelet reports
     the node NotReady ("container runtime is down"); after a restart of containerd both recover, with no
-    container restarted."""
+    container restarted.
+
+    ko: containerd가 멈춰도 그 컨테이너들은 shim 아래에서 계속 실행되며 요청을
+    처리합니다. kubelet은 노드를 NotReady("container runtime is
+    down")로 보고하고, containerd를 다시 시작하면 둘 다 회복되며 재시작된 컨테이너는
+    없습니다.
+    """
     cluster, namespace = chaos.cluster, workload_namespace.namespace
     node, pods, processes = spread_workload(chaos, workload_namespace)
     service = chaos.service_probe(url=f"http://{workload_namespace.service_ip()}/", node=cluster.control_planes[0])

@@ -1,4 +1,4 @@
-"""The `kindchaos` command: doctor, images, clusters."""
+"""The `kindchaos` command: doctor, images, clusters, report, answers."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from kindchaos import signals
 from kindchaos.errors import KindChaosError
@@ -70,6 +71,33 @@ def _clusters_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from kindchaos.evidence.allure_report import generate, scenario_uid
+    from kindchaos.host.doctor import allure_bin
+
+    summary = generate(Path(args.results), Path(args.output), allure=allure_bin())
+    print(summary.line())
+    if args.screenshots:
+        from kindchaos.evidence.report_browser import look_at
+
+        view = look_at(summary.report, Path(args.screenshots), test_uid=scenario_uid(summary.report, args.scenario))
+        print(f"screenshots: {view.overview_png}, {view.scenario_png}")
+    return 0
+
+
+def _answers(args: argparse.Namespace) -> int:
+    from kindchaos.answers.render import write
+    from kindchaos.answers.sheet import load_sheet
+
+    sheet = load_sheet(Path(args.findings), lang=args.lang)
+    md_path, html_path = write(sheet, Path(args.output))
+    print(
+        f"answer sheet ({args.lang}): {md_path} and {html_path}; {sheet.count('confirmed')} confirmed, "
+        f"{sheet.count('failed')} failed, {sheet.count('skipped') + sheet.count('not run')} not run"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kindchaos", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -95,6 +123,19 @@ def build_parser() -> argparse.ArgumentParser:
             cmd.add_argument("--image", default=None, help="node image (default the locally built one)")
         cmd.set_defaults(func=func)
     clusters_sub.add_parser("list", help="list kind clusters").set_defaults(func=_clusters_list)
+
+    report = sub.add_parser("report", help="turn Allure results into an HTML report, keeping the trend history")
+    report.add_argument("--results", default="reports/allure-results", help="Allure results (default: %(default)s)")
+    report.add_argument("--output", default="reports/allure-report", help="report folder (default: %(default)s)")
+    report.add_argument("--screenshots", default=None, help="also screenshot the report in Chromium into this folder")
+    report.add_argument("--scenario", default=None, help="the scenario page to screenshot (default: the longest)")
+    report.set_defaults(func=_report)
+
+    answers = sub.add_parser("answers", help="write the answer sheet (Markdown and HTML) from the last run's findings")
+    answers.add_argument("--findings", default="reports/findings.json", help="findings file (default: %(default)s)")
+    answers.add_argument("--lang", choices=("en", "ko"), default="en", help="sheet language (default: %(default)s)")
+    answers.add_argument("--output", default="reports/answers", help="where the sheet goes (default: %(default)s)")
+    answers.set_defaults(func=_answers)
     return parser
 
 

@@ -13,6 +13,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from kindchaos import shell
 from kindchaos.errors import UsageError
@@ -65,7 +66,7 @@ def _history_input(report: Path, scratch: Path, run_number: int) -> Path:
     """A second results folder holding the previous report's history and this run's executor."""
     if (report / "history").is_dir():
         shutil.copytree(report / "history", scratch / "history")
-    executor = {"name": "kindchaos", "type": "local", "buildName": f"kindchaos run {run_number}", "buildOrder": run_number}
+    executor = {"name": "kindchaos", "type": "local", "buildName": f"run {run_number}", "buildOrder": run_number}
     (scratch / "executor.json").write_text(json.dumps(executor))
     return scratch
 
@@ -112,3 +113,21 @@ def generate(
         size_bytes=_tree_size(report),
         seconds=time.monotonic() - started,
     )
+
+
+def test_cases(report: Path) -> list[dict[str, Any]]:
+    """Every test case of a generated report, as Allure stored it (steps, attachments, status)."""
+    return [json.loads(path.read_text()) for path in sorted((report / "data" / "test-cases").glob("*.json"))]
+
+
+def scenario_uid(report: Path, name: str | None = None) -> str:
+    """The uid of the test case called ``name``, or of the one with the most evidence attached."""
+    cases = test_cases(report)
+    if name is not None:
+        found = [case for case in cases if name in (case["name"], case.get("fullName"))]
+        if not found:
+            raise UsageError(f"no scenario {name!r} in {report}", hint="pass a test name shown in the report")
+        return str(found[0]["uid"])
+    if not cases:
+        raise UsageError(f"{report} has no test cases", hint="run the scenarios, then `kindchaos report`")
+    return str(max(cases, key=lambda case: len(json.dumps(case.get("afterStages", []))))["uid"])

@@ -184,6 +184,13 @@ def _look_java() -> Finding:
     return Finding(True, "java present for the Allure command line")
 
 
+def _look_chromium() -> Finding:
+    found = shutil.which("chromium")
+    if found is None:
+        return Finding(False, "chromium not found (needed to look at the report)", "apt-get install -y chromium")
+    return Finding(True, f"Chromium at {found} for looking at the report")
+
+
 def _look_disk() -> Finding:
     root = cache_root()
     root.mkdir(parents=True, exist_ok=True)
@@ -201,6 +208,7 @@ CHECKS: tuple[Check, ...] = (
     Check("go toolchain", _look_go),
     Check("java", _look_java, lambda: _apt_install(["default-jre-headless"])),
     Check("allure command line", _look_allure, _repair_allure),
+    Check("chromium", _look_chromium, lambda: _apt_install(["chromium"])),
     Check("disk space", _look_disk),
 )
 

@@ -1,0 +1,62 @@
+"""The sheet's fixed wording in each language; the claims themselves come from the scenarios."""
+
+from __future__ import annotations
+
+WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "What happens when a component fails: answers measured on real clusters",
+        "source": "Written by `kindchaos answers` from `{source}`.",
+        "run": "Last run: {started} to {finished} (UTC), node image `{image}`, {selected} scenario(s) selected.",
+        "no_run": "The findings file does not say which run wrote it; each claim gives the date of its own run.",
+        "tally": "Claims: {confirmed} confirmed, {failed} failed, {skipped} skipped, "
+        "{not_run} not run in the last run.",
+        "legend": "Only a claim marked ✅ was confirmed by the last run. Any other claim is what the scenario "
+        "checks, not a fact this run established.",
+        "question": "Question",
+        "confirmed": "✅ **Confirmed** in the run of {date}.",
+        "failed": "❌ **Not confirmed: the scenario failed** in the run of {date}.",
+        "skipped": "⚪ **Not confirmed: skipped** in the last run.",
+        "not run": "⚪ **Not confirmed: not run** in the last run.",
+        "earlier": "An earlier run ({date}) {outcome}.",
+        "earlier_passed": "passed",
+        "earlier_failed": "failed",
+        "reason": "Reason",
+        "unconfirmed": "Unconfirmed claim",
+        "untranslated": "(no Korean text for this claim yet; the English sentence is shown)",
+        "measured": "Measured",
+        "budget": "budget",
+        "no_figures": "no figures recorded",
+        "test": "Test",
+        "no_claims": "No scenario of the catalogue answers this question yet.",
+    },
+    "ko": {
+        "title": "구성 요소가 장애를 일으키면: 실제 클러스터에서 측정한 답변",
+        "source": "`kindchaos answers`가 `{source}`에서 만들었습니다.",
+        "run": "마지막 실행: {started} ~ {finished} (UTC), 노드 이미지 `{image}`, 선택된 시나리오 {selected}개.",
+        "no_run": "findings 파일에 어느 실행이 기록했는지 정보가 없습니다. "
+        "각 주장에는 그 주장을 실행한 날짜가 표시됩니다.",
+        "tally": "주장: 확인됨 {confirmed}, 실패 {failed}, 건너뜀 {skipped}, 마지막 실행에서 실행 안 됨 {not_run}.",
+        "legend": "✅ 표시가 있는 주장만 마지막 실행에서 확인된 사실입니다. 다른 주장은 시나리오가 검사하는 "
+        "내용일 뿐, 이번 실행으로 확인된 사실이 아닙니다.",
+        "question": "질문",
+        "confirmed": "✅ **확인됨**: {date} 실행.",
+        "failed": "❌ **확인되지 않음: 시나리오 실패** ({date} 실행).",
+        "skipped": "⚪ **확인되지 않음: 마지막 실행에서 건너뜀**.",
+        "not run": "⚪ **확인되지 않음: 마지막 실행에서 실행되지 않음**.",
+        "earlier": "이전 실행({date})에서는 {outcome}.",
+        "earlier_passed": "통과했습니다",
+        "earlier_failed": "실패했습니다",
+        "reason": "이유",
+        "unconfirmed": "확인되지 않은 주장",
+        "untranslated": "(이 주장의 한국어 문장이 아직 없어 영어 문장을 보여 줍니다)",
+        "measured": "측정값",
+        "budget": "허용 한도",
+        "no_figures": "기록된 측정값 없음",
+        "test": "테스트",
+        "no_claims": "이 질문에 답하는 시나리오가 카탈로그에 아직 없습니다.",
+    },
+}
+
+
+def words(lang: str) -> dict[str, str]:
+    return WORDS[lang]
