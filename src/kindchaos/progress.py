@@ -9,9 +9,18 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TextIO
+
+Echo = Callable[[str], None]
+_live_echo: Echo | None = None
+
+
+def set_live_echo(echo: Echo | None) -> None:
+    """Send progress lines to ``echo`` instead of stderr (pytest -v: past output capture, to the terminal)."""
+    global _live_echo
+    _live_echo = echo
 
 
 class Status:
@@ -25,16 +34,22 @@ class Status:
     def stream(self) -> TextIO:
         return self._stream or sys.stderr
 
+    def _print(self, line: str) -> None:
+        if self._quiet:
+            return
+        if self._stream is None and _live_echo is not None:
+            _live_echo(line)
+        else:
+            print(line, file=self.stream, flush=True)
+
     def info(self, text: str) -> None:
-        if not self._quiet:
-            print(f"  {text}", file=self.stream, flush=True)
+        self._print(f"  {text}")
 
     @contextmanager
     def step(self, title: str) -> Iterator[None]:
         """Announce ``title``; on exit print ✓ or ✗ with the elapsed time."""
         started = time.monotonic()
-        if not self._quiet:
-            print(f"• {title} ...", file=self.stream, flush=True)
+        self._print(f"• {title} ...")
         try:
             yield
         except BaseException:
@@ -43,8 +58,5 @@ class Status:
         self._end(title, ok=True, started=started)
 
     def _end(self, title: str, *, ok: bool, started: float) -> None:
-        if self._quiet:
-            return
         mark = "✓" if ok else "✗"
-        elapsed = time.monotonic() - started
-        print(f"{mark} {title} ({elapsed:.1f}s)", file=self.stream, flush=True)
+        self._print(f"{mark} {title} ({time.monotonic() - started:.1f}s)")

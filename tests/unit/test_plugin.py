@@ -96,3 +96,38 @@ def test_tests_run_grouped_by_topology_so_each_cluster_is_made_once(pytester: py
     )
     result = pytester.runpytest("-v")
     result.stdout.fnmatch_lines(["*test_plain PASSED*", "*test_single PASSED*", "*test_ha_first PASSED*"])
+
+
+def test_findings_name_the_run_and_the_claims_it_did_not_run(pytester: pytest.Pytester) -> None:
+    documented = 'def test_member_lost():\n    """Two of three.\n\n    ko: 셋 중 둘."""'
+    pytester.makepyfile(test_cat=SCENARIOS.replace("def test_member_lost():", documented))
+    pytester.runpytest("-k", "member", "--findings=findings.json", "-p", "no:cacheprovider").assert_outcomes(
+        passed=1, deselected=1
+    )
+    document = json.loads((pytester.path / "findings.json").read_text())
+    ran, not_selected = document["findings"]
+    assert document["run"]["selected"] == ["test_cat.py::test_member_lost"]
+    assert ran["outcome"] == "passed" and ran["run_started"] == document["run"]["started"]
+    assert ran["claim"]["question_id"] == "etcd-failure"
+    assert ran["claim"]["sentences"] == {"en": "Two of three.", "ko": "셋 중 둘."}
+    assert not_selected["test"] == "test_cat.py::test_scheduler_down"
+    assert not_selected["outcome"] == "not run" and not_selected["run_started"] is None
+
+
+PHASED = """
+from kindchaos.faults import phases
+
+def test_phased():
+    with phases.phase("inject: a fault"):
+        pass
+"""
+
+
+def test_phase_changes_print_live_with_v_only(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_phased=PHASED)
+    verbose = pytester.runpytest("-v", "-p", "no:cacheprovider")
+    verbose.assert_outcomes(passed=1)
+    verbose.stdout.re_match_lines([r"^    • inject: a fault \.\.\.$", r"^    ✓ inject: a fault \(\d+\.\ds\)$"])
+    quiet = pytester.runpytest("-p", "no:cacheprovider")
+    quiet.assert_outcomes(passed=1)
+    assert "inject: a fault" not in quiet.stdout.str()

@@ -23,6 +23,7 @@ from kindchaos.host import docker
 from kindchaos.images.docker_images import image_exists
 from kindchaos.images.versions import DEFAULT_REFS
 from kindchaos.paths import bin_dir
+from kindchaos.progress import Status
 from kindchaos.waiting import wait_for
 
 KIND_LABEL = "io.x-k8s.kind.cluster"
@@ -163,11 +164,13 @@ def create_or_reuse(
     config_path.write_text(topology.kind_config_yaml(image=image))
     kind = KindCluster(name, kubeconfig, image=image, kind_path=kind_path, kubectl_path=kubectl_path)
     started = time.monotonic()
+    shape = f"{topology.name}: {topology.control_planes} control plane(s), {topology.workers} worker(s)"
     try:
         if reuse:  # KindCluster reads the kubeconfig file of a cluster it finds; write it first.
             _write_kubeconfig(name, kind_path, kubeconfig)
-        kind.create(config_file=config_path)
-        _write_kubeconfig(name, kind_path, kubeconfig)
+        with Status().step(f"{'reusing' if reuse else 'creating'} cluster {name!r} ({shape}) from {image}"):
+            kind.create(config_file=config_path)
+            _write_kubeconfig(name, kind_path, kubeconfig)
     except BaseException as exc:
         if not reuse:
             remove_half_made(name, kind_path=kind_path)
