@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kindchaos import signals
-from kindchaos.errors import KindChaosError
+from kindchaos.errors import KindChaosError, UsageError
 
 
 def _doctor(args: argparse.Namespace) -> int:
@@ -35,6 +35,30 @@ def _images_status(args: argparse.Namespace) -> int:
     for name, done in states:
         print(f"{'built  ' if done else 'MISSING'} {name}")
     return 0 if all(done for _, done in states) else 1
+
+
+def _images_save(args: argparse.Namespace) -> int:
+    from kindchaos.host.docker import require_daemon
+    from kindchaos.images.docker_images import built_images, save
+
+    require_daemon()
+    refs = built_images()
+    if not refs:
+        raise UsageError("no built images to save", hint="run `kindchaos images build` first")
+    save(refs, Path(args.archive))
+    print(f"saved {len(refs)} images to {args.archive} ({Path(args.archive).stat().st_size / 1e9:.2f} GB)")
+    return 0
+
+
+def _images_load(args: argparse.Namespace) -> int:
+    from kindchaos.host.docker import require_daemon
+    from kindchaos.images.docker_images import load
+
+    require_daemon()
+    if not Path(args.archive).is_file():
+        raise UsageError(f"no image archive at {args.archive}", hint="make one with `kindchaos images save`")
+    print(f"loaded {len(load(Path(args.archive)))} images from {args.archive}")
+    return 0
 
 
 def _clusters_create(args: argparse.Namespace) -> int:
@@ -112,6 +136,13 @@ def build_parser() -> argparse.ArgumentParser:
         func=_images_build
     )
     images_sub.add_parser("status", help="list what is built and what is missing").set_defaults(func=_images_status)
+    for verb, func, text in (
+        ("save", _images_save, "write every built image into one archive (for a CI cache)"),
+        ("load", _images_load, "load an archive written by `images save`; a later build finds them done"),
+    ):
+        archive = images_sub.add_parser(verb, help=text)
+        archive.add_argument("archive", help="the .tar archive")
+        archive.set_defaults(func=func)
 
     clusters = sub.add_parser("clusters", help="create, delete or list kind clusters of a topology")
     clusters_sub = clusters.add_subparsers(dest="clusters_command", required=True)

@@ -19,14 +19,25 @@ from importlib import resources
 from pathlib import Path
 
 from kindchaos.host import capabilities, docker
-from kindchaos.paths import cache_root
+from kindchaos.paths import bin_dir, cache_root
 
 WRAPPER_PATH = Path("/usr/local/libexec/kindchaos/runc-capfilter")
 INOTIFY_LIMITS = {
     "fs.inotify.max_user_watches": 524288,
     "fs.inotify.max_user_instances": 512,
 }
-APT_PACKAGES = ("docker.io", "containerd", "runc", "debootstrap", "jq", "iptables", "iproute2")
+# The tool each package provides: only packages whose tool is absent are installed, so a host that has
+# Docker from elsewhere (a CI runner's docker-ce) keeps it.
+PACKAGE_TOOLS = {
+    "dockerd": "docker.io",
+    "containerd": "containerd",
+    "runc": "runc",
+    "debootstrap": "debootstrap",
+    "jq": "jq",
+    "iptables": "iptables",
+    "ip": "iproute2",
+}
+ACTIONLINT_MODULE = "github.com/rhysd/actionlint/cmd/actionlint@v1.7.12"
 MIN_GO = (1, 24)
 ALLURE_NPM = "allure-commandline@2.46.1"
 
@@ -53,16 +64,19 @@ def _apt_install(packages: Sequence[str]) -> None:
     subprocess.run(["apt-get", "install", "-y", "-qq", *packages], check=True, env=env)
 
 
+def _absent_packages() -> list[str]:
+    return sorted({pkg for tool, pkg in PACKAGE_TOOLS.items() if shutil.which(tool) is None})
+
+
 def _look_packages() -> Finding:
-    tools = {"dockerd": "docker.io", "debootstrap": "debootstrap", "jq": "jq", "runc": "runc"}
-    absent = sorted({pkg for tool, pkg in tools.items() if shutil.which(tool) is None})
+    absent = _absent_packages()
     if absent:
-        return Finding(False, f"missing {', '.join(absent)}", f"apt-get install -y {' '.join(APT_PACKAGES)}")
-    return Finding(True, "dockerd, runc, debootstrap and jq installed")
+        return Finding(False, f"missing {', '.join(absent)}", f"apt-get install -y {' '.join(absent)}")
+    return Finding(True, "dockerd, containerd, runc, debootstrap, jq, iptables and ip installed")
 
 
 def _repair_packages() -> None:
-    _apt_install(APT_PACKAGES)
+    _apt_install(_absent_packages())
 
 
 def wrapper_script(*, real_runc: str, drop: Sequence[str]) -> str:
@@ -191,6 +205,21 @@ def _look_chromium() -> Finding:
     return Finding(True, f"Chromium at {found} for looking at the report")
 
 
+def actionlint_bin() -> Path:
+    return bin_dir() / "actionlint"
+
+
+def _look_actionlint() -> Finding:
+    if actionlint_bin().exists():
+        return Finding(True, f"actionlint at {actionlint_bin()} for the workflow files")
+    return Finding(False, "actionlint not built", f"GOBIN={bin_dir()} go install {ACTIONLINT_MODULE}")
+
+
+def _repair_actionlint() -> None:
+    bin_dir().mkdir(parents=True, exist_ok=True)
+    subprocess.run(["go", "install", ACTIONLINT_MODULE], check=True, env={**os.environ, "GOBIN": str(bin_dir())})
+
+
 def _look_disk() -> Finding:
     root = cache_root()
     root.mkdir(parents=True, exist_ok=True)
@@ -209,6 +238,7 @@ CHECKS: tuple[Check, ...] = (
     Check("java", _look_java, lambda: _apt_install(["default-jre-headless"])),
     Check("allure command line", _look_allure, _repair_allure),
     Check("chromium", _look_chromium, lambda: _apt_install(["chromium"])),
+    Check("actionlint", _look_actionlint, _repair_actionlint),
     Check("disk space", _look_disk),
 )
 

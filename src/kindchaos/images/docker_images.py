@@ -71,3 +71,17 @@ def save(refs: Sequence[str], out: Path) -> None:
     """``docker save`` several images into one archive (shared layers once)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     shell.run(["docker", "save", "-o", str(out), *refs])
+
+
+def built_images() -> list[str]:
+    """Every image the build made (each carries its cache key label), as repository:tag."""
+    listed = shell.output(
+        ["docker", "images", "--filter", f"label={KEY_LABEL}", "--format", "{{.Repository}}:{{.Tag}}"]
+    )
+    return sorted({line for line in listed.splitlines() if line and "<none>" not in line})
+
+
+def load(archive: Path) -> list[str]:
+    """``docker load`` an archive made by ``save``; the loaded references."""
+    out = shell.output(["docker", "load", "-i", str(archive)], timeout=1800)
+    return [line.split(": ", 1)[1] for line in out.splitlines() if line.startswith("Loaded image: ")]
