@@ -115,14 +115,14 @@ def generate(
     )
 
 
-def test_cases(report: Path) -> list[dict[str, Any]]:
+def report_cases(report: Path) -> list[dict[str, Any]]:
     """Every test case of a generated report, as Allure stored it (steps, attachments, status)."""
     return [json.loads(path.read_text()) for path in sorted((report / "data" / "test-cases").glob("*.json"))]
 
 
 def scenario_uid(report: Path, name: str | None = None) -> str:
     """The uid of the test case called ``name``, or of the one with the most evidence attached."""
-    cases = test_cases(report)
+    cases = report_cases(report)
     if name is not None:
         found = [case for case in cases if name in (case["name"], case.get("fullName"))]
         if not found:
