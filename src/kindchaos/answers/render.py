@@ -11,6 +11,7 @@ import markdown as markdown_lib
 
 from kindchaos.answers.sheet import CONFIRMED, ClaimEntry, FigureLine, Sheet
 from kindchaos.answers.words import words
+from kindchaos.evidence.redact import redact
 
 
 def _utc(epoch: float | None) -> str:
@@ -116,7 +117,7 @@ def to_html(sheet: Sheet, markdown_text: str | None = None) -> str:
 def write(sheet: Sheet, folder: Path) -> tuple[Path, Path]:
     """Write answers.<lang>.md and answers.<lang>.html into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
-    text = to_markdown(sheet)
+    text = redact(to_markdown(sheet))  # figure notes quote cluster output; the sheet is shared like a report
     md_path = folder / f"answers.{sheet.lang}.md"
     html_path = folder / f"answers.{sheet.lang}.html"
     md_path.write_text(text)
