@@ -32,6 +32,7 @@ CHROMIUM_ARGS = (
 )
 # What a scenario's page shows once its tear-down stage is open: the evidence the chaos fixture attaches.
 EVIDENCE_ATTACHMENTS = ("figures", "timeline chart")
+TALLEST_PANE = "Math.max(...Array.from(document.querySelectorAll('*'), e => e.scrollHeight))"
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -82,7 +83,7 @@ def _open_evidence(page: Any) -> None:
 
 
 def look_at(
-    report: Path, shots: Path, *, test_uid: str, width: int = 1400, height: int = 1000, scenario_height: int = 3000
+    report: Path, shots: Path, *, test_uid: str, width: int = 1400, height: int = 1000, max_height: int = 8000
 ) -> ReportView:
     """Screenshot the overview and one scenario's page (steps, chart, figures) of ``report`` into ``shots``."""
     from playwright.sync_api import Error as PlaywrightError
@@ -103,8 +104,9 @@ def look_at(
             page.goto(url + f"#testresult/{test_uid}", wait_until="networkidle")
             page.get_by_text("Test body", exact=True).first.wait_for()
             _open_evidence(page)
-            # The report scrolls inside its own pane, so a full-page shot needs a viewport as tall as the page.
-            page.set_viewport_size({"width": width, "height": scenario_height})
+            # The report scrolls inside its own pane, so a full-page shot needs a viewport as tall as the pane.
+            tallest = page.evaluate(TALLEST_PANE)
+            page.set_viewport_size({"width": width, "height": min(max(int(tallest), height), max_height)})
             page.screenshot(path=str(scenario_png))
             scenario_text = page.inner_text("body")
             browser.close()
