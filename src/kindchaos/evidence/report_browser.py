@@ -98,7 +98,7 @@ def look_at(
             browser = playwright.chromium.launch(executable_path=chromium(), args=list(CHROMIUM_ARGS))
             page = browser.new_page(viewport={"width": width, "height": height})
             page.goto(url + "#", wait_until="networkidle")
-            page.get_by_text("test cases").first.wait_for()
+            page.get_by_text(re.compile(r"^test cases?$")).first.wait_for()
             page.screenshot(path=str(overview_png))
             overview_text = page.inner_text("body")
             page.goto(url + f"#testresult/{test_uid}", wait_until="networkidle")
