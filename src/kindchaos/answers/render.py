@@ -50,15 +50,16 @@ def _claim(claim: ClaimEntry, w: dict[str, str]) -> list[str]:
     status = w[claim.status].format(date=_utc(claim.finished))
     if claim.earlier:
         status += " " + w["earlier"].format(date=_utc(claim.finished), outcome=w[f"earlier_{claim.earlier}"])
-    lines.append(f"  - {status}")
+    # Four spaces per level: Python-Markdown nests a list only at that indent (GitHub accepts it too).
+    lines.append(f"    - {status}")
     if claim.reason:
-        lines.append(f"  - {w['reason']}: {claim.reason}")
+        lines.append(f"    - {w['reason']}: {claim.reason}")
     if claim.figures:
-        lines.append(f"  - {w['measured']}:")
-        lines += [f"    - {_figure(figure, w)}" for figure in claim.figures]
+        lines.append(f"    - {w['measured']}:")
+        lines += [f"        - {_figure(figure, w)}" for figure in claim.figures]
     else:
-        lines.append(f"  - {w['measured']}: {w['no_figures']}")
-    lines.append(f"  - {w['test']}: `{claim.test}`")
+        lines.append(f"    - {w['measured']}: {w['no_figures']}")
+    lines.append(f"    - {w['test']}: `{claim.test}`")
     return lines
 
 

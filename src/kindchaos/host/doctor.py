@@ -198,11 +198,19 @@ def _look_java() -> Finding:
     return Finding(True, "java present for the Allure command line")
 
 
+# Chromium and the fonts a Korean answer sheet and the report's status marks need in a screenshot.
+BROWSER_PACKAGES = ("chromium", "fonts-noto-cjk", "fonts-noto-color-emoji")
+FONT_FILES = (Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"), Path("/usr/share/fonts/truetype/noto"))
+
+
 def _look_chromium() -> Finding:
     found = shutil.which("chromium")
+    fix = f"apt-get install -y {' '.join(BROWSER_PACKAGES)}"
     if found is None:
-        return Finding(False, "chromium not found (needed to look at the report)", "apt-get install -y chromium")
-    return Finding(True, f"Chromium at {found} for looking at the report")
+        return Finding(False, "chromium not found (needed to look at the report)", fix)
+    if not all(path.exists() for path in FONT_FILES):
+        return Finding(False, "CJK or emoji fonts missing (Korean text would show as boxes)", fix)
+    return Finding(True, f"Chromium at {found} with CJK and emoji fonts, for looking at the report")
 
 
 def actionlint_bin() -> Path:
@@ -237,7 +245,7 @@ CHECKS: tuple[Check, ...] = (
     Check("go toolchain", _look_go),
     Check("java", _look_java, lambda: _apt_install(["default-jre-headless"])),
     Check("allure command line", _look_allure, _repair_allure),
-    Check("chromium", _look_chromium, lambda: _apt_install(["chromium"])),
+    Check("chromium", _look_chromium, lambda: _apt_install(BROWSER_PACKAGES)),
     Check("actionlint", _look_actionlint, _repair_actionlint),
     Check("disk space", _look_disk),
 )
