@@ -10,6 +10,7 @@ from pathlib import Path
 
 from kindchaos import signals
 from kindchaos.errors import KindChaosError, UsageError
+from kindchaos.questions import LANGUAGES
 
 
 def _doctor(args: argparse.Namespace) -> int:
@@ -111,13 +112,13 @@ def _report(args: argparse.Namespace) -> int:
 
 def _answers(args: argparse.Namespace) -> int:
     from kindchaos.answers.render import write
-    from kindchaos.answers.sheet import load_sheet
+    from kindchaos.answers.sheet import CONFIRMED, FAILED, NOT_RUN, SKIPPED, load_sheet
 
     sheet = load_sheet(Path(args.findings), lang=args.lang)
     md_path, html_path = write(sheet, Path(args.output))
     print(
-        f"answer sheet ({args.lang}): {md_path} and {html_path}; {sheet.count('confirmed')} confirmed, "
-        f"{sheet.count('failed')} failed, {sheet.count('skipped') + sheet.count('not run')} not run"
+        f"answer sheet ({args.lang}): {md_path} and {html_path}; {sheet.count(CONFIRMED)} confirmed, "
+        f"{sheet.count(FAILED)} failed, {sheet.count(SKIPPED) + sheet.count(NOT_RUN)} not run"
     )
     return 0
 
@@ -164,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     answers = sub.add_parser("answers", help="write the answer sheet (Markdown and HTML) from the last run's findings")
     answers.add_argument("--findings", default="reports/findings.json", help="findings file (default: %(default)s)")
-    answers.add_argument("--lang", choices=("en", "ko"), default="en", help="sheet language (default: %(default)s)")
+    answers.add_argument("--lang", choices=LANGUAGES, default="en", help="sheet language (default: %(default)s)")
     answers.add_argument("--output", default="reports/answers", help="where the sheet goes (default: %(default)s)")
     answers.set_defaults(func=_answers)
     return parser

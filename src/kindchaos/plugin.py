@@ -202,6 +202,22 @@ def claim_of(item: pytest.Item) -> Claim | None:
     )
 
 
+def _outcome(item: pytest.Item) -> tuple[str, str]:
+    """(outcome, message) of a test from the reports pytest made so far: failed, skipped, passed or not run."""
+    reports = item.stash.get(report_key, {})
+    failed = next((r for r in reports.values() if r.failed), None)
+    if failed is not None:
+        return "failed", str(failed.longrepr)[-2000:]
+    skipped = next((r for r in reports.values() if r.skipped), None)
+    if skipped is not None:
+        return "skipped", str(skipped.longrepr)[-500:]
+    return ("passed", "") if "call" in reports else ("not run", "")
+
+
+def _components_of(item: pytest.Item) -> list[str]:
+    return sorted({arg for m in item.iter_markers("component") if (arg := _marker_arg_of(m))})
+
+
 def _claims_without_findings(
     items: list[pytest.Item], collected: list[Finding], run_started: float | None
 ) -> list[Finding]:
@@ -214,24 +230,16 @@ def _claims_without_findings(
         claim = claim_of(item)
         if claim is None or item.nodeid in done:
             continue
-        reports = item.stash.get(report_key, {})
-        broken = next((r for r in reports.values() if r.failed), None)
-        skipped = next((r for r in reports.values() if r.skipped), None)
-        if broken is not None:
-            outcome, message = "failed", str(broken.longrepr)[-2000:]
-        elif skipped is not None:
-            outcome, message = "skipped", str(skipped.longrepr)[-500:]
-        elif "call" in reports:  # a claimed test that does not use the chaos fixture
-            outcome, message = "passed", ""
-        else:
-            outcome, message = "not run", "" if run_started is None else "selected but not run (interrupted?)"
+        outcome, message = _outcome(item)
+        if outcome == "not run" and run_started is not None:
+            message = "selected but not run (interrupted?)"
         missing.append(
             Finding(
                 test=item.nodeid,
                 claim=claim,
                 outcome=outcome,
                 topology=_marker_arg(item, "topology"),
-                components=sorted({a for m in item.iter_markers("component") if (a := _marker_arg_of(m))}),
+                components=_components_of(item),
                 message=message,
                 run_started=run_started,
             )
@@ -344,17 +352,14 @@ def chaos(request: pytest.FixtureRequest, kindchaos_clusters: ClusterPool) -> It
     with attach.step(f"health gate: {topology} cluster"):
         cluster, health = kindchaos_clusters.healthy(topology)
         attach.text(health.summary(), name="health gate")
-    components = sorted({arg for m in item.iter_markers("component") if (arg := _marker_arg_of(m))})
+    components = _components_of(item)
     run = ChaosRun(
         cluster=cluster, test_id=item.nodeid, title=item.name, claim=claim, components=components, health=health
     ).start()
     try:
         yield run
     finally:
-        reports = item.stash.get(report_key, {})
-        failed = next((r for r in reports.values() if r.failed), None)
-        outcome = "failed" if failed else ("passed" if "call" in reports else "not run")
-        message = str(failed.longrepr)[-2000:] if failed is not None else ""
+        outcome, message = _outcome(item)
         finding = run.finish(outcome=outcome, message=message)
         finding.run_started = request.config.stash[run_started_key]
         request.config.stash[findings_key].append(finding)

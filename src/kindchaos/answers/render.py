@@ -9,7 +9,7 @@ from typing import Any
 
 import markdown as markdown_lib
 
-from kindchaos.answers.sheet import CONFIRMED, ClaimEntry, FigureLine, Sheet
+from kindchaos.answers.sheet import CONFIRMED, FAILED, NOT_RUN, SKIPPED, ClaimEntry, FigureLine, Sheet
 from kindchaos.answers.words import words
 from kindchaos.evidence.redact import redact
 
@@ -24,13 +24,11 @@ def format_value(value: Any, unit: str) -> str:
     """A figure as a reader wants it: seconds to two decimals, bytes in MB, ratios as they were recorded."""
     if isinstance(value, bool) or value is None:
         return str(value)
+    if isinstance(value, int | float) and unit == "B":
+        return f"{value / 1e6:.2f} MB"
     if isinstance(value, float):
-        if unit == "B":
-            return f"{value / 1e6:.2f} MB"
         text = f"{value:.0f}" if abs(value) >= 100 else f"{value:.2f}" if abs(value) >= 1 else f"{value:.3f}"
         return f"{text} {unit}".strip()
-    if isinstance(value, int) and unit == "B":
-        return f"{value / 1e6:.2f} MB"
     return f"{value} {unit}".strip()
 
 
@@ -80,10 +78,10 @@ def to_markdown(sheet: Sheet) -> str:
     out += [
         "",
         w["tally"].format(
-            confirmed=sheet.count("confirmed"),
-            failed=sheet.count("failed"),
-            skipped=sheet.count("skipped"),
-            not_run=sheet.count("not run"),
+            confirmed=sheet.count(CONFIRMED),
+            failed=sheet.count(FAILED),
+            skipped=sheet.count(SKIPPED),
+            not_run=sheet.count(NOT_RUN),
         ),
         "",
         f"> {w['legend']}",

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from kindchaos.errors import UsageError
-from kindchaos.questions import question_id_of, question_text
+from kindchaos.questions import LANGUAGES, question_id_of, question_text
 
 DEFAULT_FINDINGS = Path("reports/findings.json")
 # The interview questions, in the order a candidate meets them; "engine" is the library's own check.
@@ -151,6 +151,6 @@ def build_sheet(document: dict[str, Any], *, lang: str, source: Path = DEFAULT_F
 
 
 def load_sheet(path: Path, *, lang: str) -> Sheet:
-    if lang not in ("en", "ko"):
+    if lang not in LANGUAGES:
         raise UsageError(f"unknown language {lang!r}", hint="use --lang en or --lang ko")
     return build_sheet(read_findings(path), lang=lang, source=path)

@@ -76,7 +76,8 @@ def _runs_so_far(report: Path) -> int:
         trend = json.loads((report / "history" / "history-trend.json").read_text())
     except (OSError, ValueError):
         return 0
-    return max((int(entry.get("buildOrder") or 0) for entry in trend), default=len(trend)) or len(trend)
+    orders = [int(entry.get("buildOrder") or 0) for entry in trend]
+    return max(orders, default=0) or len(trend)  # reports made before buildOrder was set count their entries
 
 
 def _tree_size(path: Path) -> int:
