@@ -19,3 +19,12 @@ def workload(chaos: ChaosRun) -> Iterator[Workload]:
     yield found
     chaos.stop()  # no probe may run against a Service being deleted
     found.delete()
+
+
+@pytest.fixture
+def workload_namespace(chaos: ChaosRun) -> Iterator[Workload]:
+    """A ``Workload`` in a namespace of its own, not yet applied: each scenario chooses replicas and placement."""
+    found = Workload(chaos.cluster, namespace=f"kc-{uuid.uuid4().hex[:6]}")
+    yield found
+    chaos.stop()  # no probe may run against a Service being deleted
+    found.delete()

@@ -22,7 +22,7 @@ def _doctor(args: argparse.Namespace) -> int:
 def _images_build(args: argparse.Namespace) -> int:
     from kindchaos.images.build import build
 
-    seconds = build()
+    seconds = build(upgrade=not args.no_upgrade)
     print(f"images ready in {seconds:.1f}s")
     return 0
 
@@ -32,7 +32,7 @@ def _images_status(args: argparse.Namespace) -> int:
     from kindchaos.images.build import step_states
 
     require_daemon()
-    states = step_states()
+    states = step_states(upgrade=not args.no_upgrade)
     for name, done in states:
         print(f"{'built  ' if done else 'MISSING'} {name}")
     return 0 if all(done for _, done in states) else 1
@@ -133,10 +133,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     images = sub.add_parser("images", help="build the air-gapped images, or list what is built")
     images_sub = images.add_subparsers(dest="images_command", required=True)
-    images_sub.add_parser("build", help="build every missing image (cached by pinned inputs)").set_defaults(
-        func=_images_build
-    )
-    images_sub.add_parser("status", help="list what is built and what is missing").set_defaults(func=_images_status)
+    for verb, func, text in (
+        ("build", _images_build, "build every missing image (cached by pinned inputs)"),
+        ("status", _images_status, "list what is built and what is missing"),
+    ):
+        command = images_sub.add_parser(verb, help=text)
+        command.add_argument(
+            "--no-upgrade",
+            action="store_true",
+            help="leave out the upgrade drill's node image (the previous minor with this one staged)",
+        )
+        command.set_defaults(func=func)
     for verb, func, text in (
         ("save", _images_save, "write every built image into one archive (for a CI cache)"),
         ("load", _images_load, "load an archive written by `images save`; a later build finds them done"),

@@ -32,6 +32,8 @@ MARKERS = (
     "slow: takes more than a minute on the reference machine",
     "question(id): the interview question a scenario answers (select with -m \"question(id='etcd-failure')\")",
     "component(name): a component a scenario breaks or checks (select with -m \"component(name='etcd')\")",
+    "fresh_cluster(image, purpose): the scenario changes its cluster for good (an upgrade): a new cluster of its "
+    "topology is made from image for it alone, and deleted after it unless --keep-cluster",
 )
 findings_key = pytest.StashKey[list["Finding"]]()
 report_key = pytest.StashKey[dict[str, pytest.TestReport]]()
@@ -127,6 +129,12 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 TOPOLOGY_ORDER = {None: 0, "single": 1, "ha": 2}
+FRESH_CLUSTER_ORDER = 10  # after every shared cluster: creating one closes the shared ones
+
+
+def _run_order(item: pytest.Item) -> int:
+    order = TOPOLOGY_ORDER.get(_marker_arg(item, "topology"), 3)
+    return order + (FRESH_CLUSTER_ORDER if item.get_closest_marker("fresh_cluster") else 0)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -134,7 +142,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     and run tests grouped by topology (stable otherwise) so each cluster is created once per session."""
     from kindchaos.questions import question_text
 
-    items.sort(key=lambda item: TOPOLOGY_ORDER.get(_marker_arg(item, "topology"), 3))
+    items.sort(key=_run_order)
 
     for item in items:
         for marker in list(item.iter_markers("question")):
@@ -305,6 +313,28 @@ class ClusterPool:
             waited = wait_ready(fresh)
             return fresh, HealthReport(healed=[str(exc)], ready_seconds=waited.seconds, recreated=True)
 
+    def fresh(self, topology_name: str, *, image: str, purpose: str) -> tuple[Cluster, HealthReport]:
+        """A new cluster of ``topology_name`` from ``image`` for one scenario; the shared clusters are closed
+        first, since a 2-core machine holds one cluster at a time. The caller deletes it."""
+        from kindchaos.cluster.health import HealthReport
+        from kindchaos.cluster.lifecycle import create_fresh
+        from kindchaos.cluster.readiness import wait_ready
+        from kindchaos.cluster.topology import topology_named
+
+        self.close(keep=bool(self._config.getoption("keep_cluster")))
+        prefix = self._config.getoption("cluster_name")
+        workdir = self._config.getoption("kindchaos_workdir") or self._config.getini("kindchaos_workdir")
+        cluster = create_fresh(
+            topology_named(topology_name),
+            name=f"{'kindchaos' if prefix == DEFAULT_PYTEST_KIND_NAME else prefix}-{purpose}-{topology_name}",
+            image=image,
+            workdir=Path(workdir),
+            kind_bin=_path_option(self._config, "kind_bin"),
+            kubectl_bin=_path_option(self._config, "kind_kubectl_bin"),
+        )
+        waited = wait_ready(cluster)
+        return cluster, HealthReport(healed=[f"new cluster from {image}"], ready_seconds=waited.seconds)
+
     def close(self, *, keep: bool) -> None:
         for cluster in self._clusters.values():
             if not keep:
@@ -349,9 +379,16 @@ def chaos(request: pytest.FixtureRequest, kindchaos_clusters: ClusterPool) -> It
     if topology is None:
         raise pytest.UsageError(f"{item.nodeid}: mark the scenario with @pytest.mark.topology('single') or ('ha')")
     claim = claim_of(item)
-    with attach.step(f"health gate: {topology} cluster"):
-        cluster, health = kindchaos_clusters.healthy(topology)
-        attach.text(health.summary(), name="health gate")
+    fresh = item.get_closest_marker("fresh_cluster")
+    if fresh is None:
+        with attach.step(f"health gate: {topology} cluster"):
+            cluster, health = kindchaos_clusters.healthy(topology)
+            attach.text(health.summary(), name="health gate")
+    else:
+        image, purpose = fresh.kwargs["image"], fresh.kwargs.get("purpose", "fresh")
+        with attach.step(f"new {topology} cluster from {image}"):
+            cluster, health = kindchaos_clusters.fresh(topology, image=image, purpose=purpose)
+            attach.text(health.summary(), name="new cluster")
     components = _components_of(item)
     run = ChaosRun(
         cluster=cluster, test_id=item.nodeid, title=item.name, claim=claim, components=components, health=health
@@ -359,10 +396,14 @@ def chaos(request: pytest.FixtureRequest, kindchaos_clusters: ClusterPool) -> It
     try:
         yield run
     finally:
-        outcome, message = _outcome(item)
-        finding = run.finish(outcome=outcome, message=message)
-        finding.run_started = request.config.stash[run_started_key]
-        request.config.stash[findings_key].append(finding)
+        try:
+            outcome, message = _outcome(item)
+            finding = run.finish(outcome=outcome, message=message)
+            finding.run_started = request.config.stash[run_started_key]
+            request.config.stash[findings_key].append(finding)
+        finally:
+            if fresh is not None and not request.config.getoption("keep_cluster"):
+                cluster.delete()
 
 
 def _marker_arg_of(marker: pytest.Mark) -> str | None:

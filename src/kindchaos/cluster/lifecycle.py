@@ -185,3 +185,24 @@ def create_or_reuse(
         kind=kind,
         created_seconds=None if reuse else time.monotonic() - started,
     )
+
+
+def create_fresh(
+    topology: Topology,
+    *,
+    name: str,
+    image: str,
+    workdir: Path = Path(".pytest-kind"),
+    kind_bin: Path | None = None,
+    kubectl_bin: Path | None = None,
+) -> Cluster:
+    """A new cluster for a scenario that changes it for good (an upgrade): a cluster of that name left by an
+    earlier run is deleted first, never reused."""
+    docker.require_daemon()
+    kind_path = kind_bin or tool_paths()[0]
+    if name in existing_clusters(kind_path):
+        with Status().step(f"deleting cluster {name!r} left by an earlier run"):
+            remove_half_made(name, kind_path=kind_path)
+    return create_or_reuse(
+        topology, name=name, image=image, workdir=workdir, kind_bin=kind_bin, kubectl_bin=kubectl_bin
+    )

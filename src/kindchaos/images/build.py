@@ -19,7 +19,14 @@ from kindchaos.errors import BuildError
 from kindchaos.host import docker
 from kindchaos.images import docker_images, gobuild, recipes, rootfs
 from kindchaos.images.stamps import is_stamped, key_of, stamp, tree_digest
-from kindchaos.images.versions import CONTROL_PLANE_COMPONENTS, DEFAULT_VERSIONS, ImageRefs, Versions
+from kindchaos.images.versions import (
+    CONTROL_PLANE_COMPONENTS,
+    DEFAULT_VERSIONS,
+    UPGRADE_FROM_VERSIONS,
+    ImageRefs,
+    Versions,
+    upgrade_node_ref,
+)
 from kindchaos.paths import bin_dir, cache_root
 from kindchaos.progress import Status
 
@@ -81,118 +88,87 @@ def _image_step(ctx: BuildContext, name: str, tag: str, key: str, build: Callabl
     return Step(name, key, lambda: docker_images.image_key(tag) == key, build)
 
 
-def steps(ctx: BuildContext) -> list[Step]:
-    """The build, in dependency order."""
-    v, refs = ctx.versions, ctx.refs
-    log = ctx.logs
-    kind_key = key_of("kind", v.kind)
-    kube_key = key_of("kubernetes", v.kubernetes, v.kubernetes_commit, RECIPE_VERSION)
-    etcd_key = key_of("etcd", v.etcd)
-    coredns_key = key_of("coredns", v.coredns)
-    tools_key = key_of("node-tools", v.crictl, v.cni_plugins)
-    lpp_key = key_of("local-path-provisioner", v.local_path_provisioner)
-    sources = _package_file("sources")
-    own_key = key_of("kindchaos-go", tree_digest(sources))
-    files = _package_file("files")
-    files_digest = tree_digest(files)
-    rootfs_node_key = key_of("rootfs-node", v.debian_suite, rootfs.NODE_PACKAGES)
-    rootfs_base_key = key_of("rootfs-base", v.debian_suite, rootfs.BASE_PACKAGES)
-    base_tag = f"kindchaos/rootfs-base:{v.debian_suite}"
-    node_rootfs_tag = f"kindchaos/rootfs-node:{v.debian_suite}"
+ETC_FILES = {
+    "etc/passwd": "root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534::/:/sbin/nologin\n",
+    "etc/group": "root:x:0:\nnogroup:x:65534:\n",
+}
 
-    def kind_binary(out: Path) -> None:
-        gobuild.install("sigs.k8s.io/kind", v.kind, out, log=log / "kind.log")
 
-    kind_dir = ctx.out("kind")
-
-    def kubernetes(out: Path) -> None:
-        workdir = gobuild.prepare_module(
-            "k8s.io/kubernetes", v.kubernetes, workdir=ctx.scratch("kubernetes"), replace_version=v.staging
+def check_kubeadm_images(kubeadm: Path, v: Versions) -> None:
+    """The images this kubeadm deploys are exactly the ones the build makes for ``v``; else kubelet would pull."""
+    listed = shell.output([str(kubeadm), "config", "images", "list", "--kubernetes-version", v.kubernetes])
+    refs = ImageRefs(v)
+    wanted = {*(refs.control_plane(c) for c in CONTROL_PLANE_COMPONENTS), refs.etcd, refs.coredns, refs.pause}
+    if set(listed.split()) != wanted:
+        raise BuildError(
+            f"kubeadm {v.kubernetes} deploys {sorted(set(listed.split()))}, the build makes {sorted(wanted)}",
+            hint="set etcd, coredns and pause in kindchaos/images/versions.py to what kubeadm lists",
         )
-        packages = {
-            "kubeadm": "./cmd/kubeadm",
-            "kubelet": "./cmd/kubelet",
-            "kubectl": "./cmd/kubectl",
-            **{c: f"./cmd/{c}" for c in CONTROL_PLANE_COMPONENTS},
-        }
-        ldflags = gobuild.kubernetes_ldflags(version=v.kubernetes, commit=v.kubernetes_commit)
-        gobuild.build(workdir, packages, out, ldflags=ldflags, log=log / "kubernetes.log")
-        shutil.rmtree(workdir)
 
-    def etcd(out: Path) -> None:
-        for binary, module in (
-            ("etcd", "go.etcd.io/etcd/server/v3"),
-            ("etcdctl", "go.etcd.io/etcd/etcdctl/v3"),
-            ("etcdutl", "go.etcd.io/etcd/etcdutl/v3"),
-        ):
-            workdir = gobuild.prepare_module(module, v.etcd, workdir=ctx.scratch(binary), replace_version=v.etcd)
-            gobuild.build(workdir, {binary: "."}, out, log=log / f"{binary}.log")
-            shutil.rmtree(workdir)
 
-    def coredns(out: Path) -> None:
-        gobuild.install("github.com/coredns/coredns", v.coredns, out, log=log / "coredns.log")
+@dataclass(frozen=True)
+class Release:
+    """The steps and outputs that belong to one Kubernetes release: its binaries and version-tagged images."""
 
-    def node_tools(out: Path) -> None:
-        gobuild.install("sigs.k8s.io/cri-tools/cmd/crictl", v.crictl, out, log=log / "crictl.log")
-        for plugin in ("ipam/host-local", "main/loopback", "main/ptp", "meta/portmap"):
-            gobuild.install(
-                f"github.com/containernetworking/plugins/plugins/{plugin}",
-                v.cni_plugins,
-                out / "cni",
-                log=log / "cni-plugins.log",
-            )
+    versions: Versions
+    kube_dir: Path
+    file_steps: list[Step]
+    image_steps: list[Step]
+    preload: list[str]
 
-    def local_path(out: Path) -> None:
-        gobuild.install("github.com/rancher/local-path-provisioner", v.local_path_provisioner, out, log=log / "lpp.log")
 
-    def own(out: Path) -> None:
-        workdir = ctx.scratch("kindchaos-go")
-        if workdir.exists():
-            shutil.rmtree(workdir)
-        shutil.copytree(sources, workdir)
-        gobuild.build(
-            workdir,
-            {"pause": "./pause", "workload": "./workload", "netd": "./netd"},
-            out,
-            log=log / "kindchaos-go.log",
-        )
-        shutil.rmtree(workdir)
+class Plan:
+    """The build's steps, with the keys and helpers they share; ``main`` and ``upgrade`` list them in order."""
 
-    kube_dir, etcd_dir = ctx.out("kubernetes"), ctx.out("etcd")
-    coredns_dir, tools_dir = ctx.out("coredns"), ctx.out("node-tools")
-    lpp_dir, own_dir = ctx.out("local-path-provisioner"), ctx.out("kindchaos-go")
-    etc_files = {
-        "etc/passwd": "root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534::/:/sbin/nologin\n",
-        "etc/group": "root:x:0:\nnogroup:x:65534:\n",
-    }
+    def __init__(self, ctx: BuildContext) -> None:
+        self.ctx = ctx
+        v = ctx.versions
+        self.log = ctx.logs
+        self.kind_key = key_of("kind", v.kind)
+        self.tools_key = key_of("node-tools", v.crictl, v.cni_plugins)
+        self.lpp_key = key_of("local-path-provisioner", v.local_path_provisioner)
+        self.sources = _package_file("sources")
+        self.own_key = key_of("kindchaos-go", tree_digest(self.sources))
+        self.files = _package_file("files")
+        self.files_digest = tree_digest(self.files)
+        self.rootfs_node_key = key_of("rootfs-node", v.debian_suite, rootfs.NODE_PACKAGES)
+        self.rootfs_base_key = key_of("rootfs-base", v.debian_suite, rootfs.BASE_PACKAGES)
+        self.base_tag = f"kindchaos/rootfs-base:{v.debian_suite}"
+        self.node_rootfs_tag = f"kindchaos/rootfs-node:{v.debian_suite}"
+        self.kind_dir, self.tools_dir = ctx.out("kind"), ctx.out("node-tools")
+        self.lpp_dir, self.own_dir = ctx.out("local-path-provisioner"), ctx.out("kindchaos-go")
+        self.current = self.release(v)
 
-    def dockerfile_step(name: str, tag: str, dockerfile: str, key: str, files_in: dict[str, Path | str]) -> Step:
+    # -- helpers ----------------------------------------------------------------------------------------------
+    def dockerfile_step(self, name: str, tag: str, dockerfile: str, key: str, files_in: dict[str, Path | str]) -> Step:
         """An image built from ``dockerfile`` and a context of ``files_in``, labelled with ``key``."""
 
         def build() -> None:
             docker_images.build_image(
-                tag=tag, key=key, dockerfile=dockerfile, files=files_in, context=ctx.scratch(f"ctx-{name}")
+                tag=tag, key=key, dockerfile=dockerfile, files=files_in, context=self.ctx.scratch(f"ctx-{name}")
             )
 
-        return _image_step(ctx, f"image {tag}", tag, key, build)
+        return _image_step(self.ctx, f"image {tag}", tag, key, build)
 
-    def static_image(name: str, tag: str, binaries: dict[str, Path], deps: list[str], **kw: list[str]) -> Step:
+    def static_image(self, name: str, tag: str, binaries: dict[str, Path], deps: list[str], **kw: list[str]) -> Step:
         dockerfile = recipes.static_binary(**kw)
         key = key_of(name, dockerfile, deps, RECIPE_VERSION)
-        context: dict[str, Path | str] = {**{f"bin/{n}": p for n, p in binaries.items()}, **etc_files}
-        return dockerfile_step(name, tag, dockerfile, key, context)
+        context: dict[str, Path | str] = {**{f"bin/{n}": p for n, p in binaries.items()}, **ETC_FILES}
+        return self.dockerfile_step(name, tag, dockerfile, key, context)
 
-    def base_image(name: str, tag: str, binaries: dict[str, Path], deps: list[str], **kw: object) -> Step:
-        dockerfile = recipes.on_base(base=base_tag, **kw)  # type: ignore[arg-type]
-        key = key_of(name, dockerfile, deps, files_digest, rootfs_base_key, RECIPE_VERSION)
+    def base_image(self, name: str, tag: str, binaries: dict[str, Path], deps: list[str], **kw: object) -> Step:
+        dockerfile = recipes.on_base(base=self.base_tag, **kw)  # type: ignore[arg-type]
+        key = key_of(name, dockerfile, deps, self.files_digest, self.rootfs_base_key, RECIPE_VERSION)
         context: dict[str, Path | str] = {
             **{f"bin/{n}": p for n, p in binaries.items()},
             "bin/.keep": "",
-            "iptables-wrapper": files / "iptables-wrapper",
+            "iptables-wrapper": self.files / "iptables-wrapper",
         }
-        return dockerfile_step(name, tag, dockerfile, key, context)
+        return self.dockerfile_step(name, tag, dockerfile, key, context)
 
-    def rootfs_step(name: str, tag: str, key: str, packages: tuple[str, ...]) -> Step:
+    def rootfs_step(self, name: str, tag: str, key: str, packages: tuple[str, ...]) -> Step:
+        v = self.ctx.versions
+
         def build() -> None:
             rootfs.build_rootfs_image(
                 tag=tag,
@@ -200,127 +176,287 @@ def steps(ctx: BuildContext) -> list[Step]:
                 suite=v.debian_suite,
                 mirror=v.debian_mirror,
                 packages=packages,
-                workdir=ctx.scratch(name),
-                log=log / f"{name}.log",
+                workdir=self.ctx.scratch(name),
+                log=self.log / f"{name}.log",
             )
 
-        return _image_step(ctx, f"{name} (debootstrap {v.debian_suite})", tag, key, build)
+        return _image_step(self.ctx, f"{name} (debootstrap {v.debian_suite})", tag, key, build)
 
-    cluster_images: list[Step] = [
-        *(
-            static_image(c, refs.control_plane(c), {c: kube_dir / c}, [kube_key])
-            for c in CONTROL_PLANE_COMPONENTS
-            if c != "kube-proxy"
-        ),
-        base_image(
-            "kube-proxy",
-            refs.control_plane("kube-proxy"),
-            {"kube-proxy": kube_dir / "kube-proxy"},
-            [kube_key],
-        ),
-        static_image("etcd", refs.etcd, {b: etcd_dir / b for b in ("etcd", "etcdctl", "etcdutl")}, [etcd_key]),
-        static_image(
-            "coredns",
-            refs.coredns,
-            {"coredns": coredns_dir / "coredns"},
-            [coredns_key],
-            entrypoint=["/usr/local/bin/coredns"],
-        ),
-        static_image("pause", refs.pause, {"pause": own_dir / "pause"}, [own_key], entrypoint=["/usr/local/bin/pause"]),
-        base_image("netd", refs.netd, {"netd": own_dir / "netd"}, [own_key], entrypoint=["/usr/local/bin/netd"]),
-        static_image(
-            "local-path-provisioner",
-            refs.local_path_provisioner,
-            {"local-path-provisioner": lpp_dir / "local-path-provisioner"},
-            [lpp_key],
-        ),
-        base_image("local-path-helper", refs.local_path_helper, {}, []),
-        static_image(
-            "workload",
-            refs.workload,
-            {"workload": own_dir / "workload"},
-            [own_key],
-            entrypoint=["/usr/local/bin/workload"],
-            cmd=["serve"],
-        ),
-    ]
-    preload_refs = [
-        *(refs.control_plane(c) for c in CONTROL_PLANE_COMPONENTS),
-        refs.etcd,
-        refs.coredns,
-        refs.pause,
-        refs.netd,
-        refs.local_path_provisioner,
-        refs.local_path_helper,
-        refs.workload,
-    ]
-    haproxy_recipe = recipes.haproxy(base=base_tag)
-    haproxy_step = dockerfile_step(
-        "haproxy",
-        refs.haproxy,
-        haproxy_recipe,
-        key_of("haproxy", haproxy_recipe, files_digest, rootfs_base_key),
-        {"haproxy.cfg": files / "haproxy.cfg", "haproxy-limits.cfg": files / "haproxy-limits.cfg"},
-    )
+    # -- one Kubernetes release ------------------------------------------------------------------------------
+    def release(self, v: Versions) -> Release:
+        """Kubernetes, etcd and CoreDNS of ``v`` and their images. The main release keeps the unsuffixed
+        output folders; another release's go into folders named by version, so both stay cached."""
+        ctx, log, refs = self.ctx, self.log, ImageRefs(v)
+        main = v == ctx.versions
 
-    node_key = key_of(
-        "node",
-        [s.key for s in cluster_images],
-        rootfs_node_key,
-        kind_key,
-        tools_key,
-        files_digest,
-        recipes.node(rootfs=node_rootfs_tag, refs=refs, kubernetes_version=v.kubernetes),
-        RECIPE_VERSION,
-    )
+        def named(name: str, version: str) -> str:
+            return name if main else f"{name}-{version}"
 
-    def node() -> None:
-        from kindchaos.images import node_image
+        kube_key = key_of("kubernetes", v.kubernetes, v.kubernetes_commit, RECIPE_VERSION)
+        etcd_key = key_of("etcd", v.etcd)
+        coredns_key = key_of("coredns", v.coredns)
+        kube_name, etcd_name, coredns_name = (
+            named("kubernetes", v.kubernetes),
+            named("etcd", v.etcd),
+            named("coredns", v.coredns),
+        )
+        kube_dir, etcd_dir, coredns_dir = ctx.out(kube_name), ctx.out(etcd_name), ctx.out(coredns_name)
 
-        node_image.assemble(
-            ctx=ctx,
-            key=node_key,
-            rootfs_tag=node_rootfs_tag,
+        def kubernetes(out: Path) -> None:
+            workdir = gobuild.prepare_module(
+                "k8s.io/kubernetes", v.kubernetes, workdir=ctx.scratch("kubernetes"), replace_version=v.staging
+            )
+            packages = {
+                "kubeadm": "./cmd/kubeadm",
+                "kubelet": "./cmd/kubelet",
+                "kubectl": "./cmd/kubectl",
+                **{c: f"./cmd/{c}" for c in CONTROL_PLANE_COMPONENTS},
+            }
+            ldflags = gobuild.kubernetes_ldflags(version=v.kubernetes, commit=v.kubernetes_commit)
+            gobuild.build(workdir, packages, out, ldflags=ldflags, log=log / f"{kube_name}.log")
+            shutil.rmtree(workdir)
+            check_kubeadm_images(out / "kubeadm", v)
+
+        def etcd(out: Path) -> None:
+            for binary, module in (
+                ("etcd", "go.etcd.io/etcd/server/v3"),
+                ("etcdctl", "go.etcd.io/etcd/etcdctl/v3"),
+                ("etcdutl", "go.etcd.io/etcd/etcdutl/v3"),
+            ):
+                workdir = gobuild.prepare_module(module, v.etcd, workdir=ctx.scratch(binary), replace_version=v.etcd)
+                gobuild.build(workdir, {binary: "."}, out, log=log / f"{named(binary, v.etcd)}.log")
+                shutil.rmtree(workdir)
+
+        def coredns(out: Path) -> None:
+            gobuild.install("github.com/coredns/coredns", v.coredns, out, log=log / f"{coredns_name}.log")
+
+        images = [
+            *(
+                self.static_image(c, refs.control_plane(c), {c: kube_dir / c}, [kube_key])
+                for c in CONTROL_PLANE_COMPONENTS
+                if c != "kube-proxy"
+            ),
+            self.base_image(
+                "kube-proxy", refs.control_plane("kube-proxy"), {"kube-proxy": kube_dir / "kube-proxy"}, [kube_key]
+            ),
+            self.static_image("etcd", refs.etcd, {b: etcd_dir / b for b in ("etcd", "etcdctl", "etcdutl")}, [etcd_key]),
+            self.static_image(
+                "coredns",
+                refs.coredns,
+                {"coredns": coredns_dir / "coredns"},
+                [coredns_key],
+                entrypoint=["/usr/local/bin/coredns"],
+            ),
+            self.static_image(
+                "pause",
+                refs.pause,
+                {"pause": self.own_dir / "pause"},
+                [self.own_key],
+                entrypoint=["/usr/local/bin/pause"],
+            ),
+        ]
+        return Release(
+            versions=v,
             kube_dir=kube_dir,
-            tools_dir=tools_dir,
-            kind_module=gobuild.download_module("sigs.k8s.io/kind", v.kind),
-            preload=preload_refs,
+            file_steps=[
+                _files_step(ctx, kube_name, kube_key, kubernetes),
+                _files_step(ctx, etcd_name, etcd_key, etcd),
+                _files_step(ctx, coredns_name, coredns_key, coredns),
+            ],
+            image_steps=images,
+            preload=[*(refs.control_plane(c) for c in CONTROL_PLANE_COMPONENTS), refs.etcd, refs.coredns, refs.pause],
         )
 
-    def host_tools(out: Path) -> None:
-        for binary, source in (
-            ("kind", kind_dir / "kind"),
-            ("kubectl", kube_dir / "kubectl"),
-            ("etcdctl", etcd_dir / "etcdctl"),
-            ("etcdutl", etcd_dir / "etcdutl"),
-            ("kubeadm", kube_dir / "kubeadm"),
-        ):
-            shutil.copy2(source, out / binary)
+    # -- shared parts ----------------------------------------------------------------------------------------
+    def shared_images(self) -> list[Step]:
+        refs = self.ctx.refs
+        return [
+            self.base_image(
+                "netd", refs.netd, {"netd": self.own_dir / "netd"}, [self.own_key], entrypoint=["/usr/local/bin/netd"]
+            ),
+            self.static_image(
+                "local-path-provisioner",
+                refs.local_path_provisioner,
+                {"local-path-provisioner": self.lpp_dir / "local-path-provisioner"},
+                [self.lpp_key],
+            ),
+            self.base_image("local-path-helper", refs.local_path_helper, {}, []),
+            self.static_image(
+                "workload",
+                refs.workload,
+                {"workload": self.own_dir / "workload"},
+                [self.own_key],
+                entrypoint=["/usr/local/bin/workload"],
+                cmd=["serve"],
+            ),
+        ]
 
-    return [
-        _files_step(ctx, "kind", kind_key, kind_binary),
-        _files_step(ctx, "kubernetes", kube_key, kubernetes),
-        _files_step(ctx, "etcd", etcd_key, etcd),
-        _files_step(ctx, "coredns", coredns_key, coredns),
-        _files_step(ctx, "node-tools", tools_key, node_tools),
-        _files_step(ctx, "local-path-provisioner", lpp_key, local_path),
-        _files_step(ctx, "kindchaos-go", own_key, own),
-        _files_step(ctx, "host-tools", key_of("host-tools", kind_key, kube_key, etcd_key), host_tools, out=bin_dir()),
-        rootfs_step("rootfs-base", base_tag, rootfs_base_key, rootfs.BASE_PACKAGES),
-        rootfs_step("rootfs-node", node_rootfs_tag, rootfs_node_key, rootfs.NODE_PACKAGES),
-        *cluster_images,
-        haproxy_step,
-        _image_step(ctx, f"node image {refs.node}", refs.node, node_key, node),
-    ]
+    def shared_preload(self) -> list[str]:
+        refs = self.ctx.refs
+        return [refs.netd, refs.local_path_provisioner, refs.local_path_helper, refs.workload]
+
+    def node_step(
+        self,
+        *,
+        release: Release,
+        tag: str,
+        cluster_images: list[Step],
+        preload: list[str],
+        staged: Release | None = None,
+    ) -> Step:
+        """The node image of ``release``, pre-loaded with ``preload``; with ``staged``, that release's kubeadm,
+        kubelet and kubectl are staged for the upgrade drill."""
+        v, refs = release.versions, ImageRefs(release.versions)
+        dockerfile = recipes.node(
+            rootfs=self.node_rootfs_tag,
+            refs=refs,
+            kubernetes_version=v.kubernetes,
+            staged_version=staged.versions.kubernetes if staged else None,
+        )
+        key = key_of(
+            "node",
+            [s.key for s in cluster_images],
+            self.rootfs_node_key,
+            self.kind_key,
+            self.tools_key,
+            self.files_digest,
+            dockerfile,
+            RECIPE_VERSION,
+        )
+
+        def node() -> None:
+            from kindchaos.images import node_image
+
+            node_image.assemble(
+                ctx=self.ctx,
+                key=key,
+                rootfs_tag=self.node_rootfs_tag,
+                kube_dir=release.kube_dir,
+                tools_dir=self.tools_dir,
+                kind_module=gobuild.download_module("sigs.k8s.io/kind", self.ctx.versions.kind),
+                preload=preload,
+                dockerfile=dockerfile,
+                refs=refs,
+                tag=tag,
+                staged=staged.kube_dir if staged else None,
+            )
+
+        return _image_step(self.ctx, f"node image {tag}", tag, key, node)
+
+    # -- the two builds --------------------------------------------------------------------------------------
+    def main(self) -> list[Step]:
+        """The node image every scenario runs on, and everything it needs."""
+        ctx, v, log, current = self.ctx, self.ctx.versions, self.log, self.current
+
+        def kind_binary(out: Path) -> None:
+            gobuild.install("sigs.k8s.io/kind", v.kind, out, log=log / "kind.log")
+
+        def node_tools(out: Path) -> None:
+            gobuild.install("sigs.k8s.io/cri-tools/cmd/crictl", v.crictl, out, log=log / "crictl.log")
+            for plugin in ("ipam/host-local", "main/loopback", "main/ptp", "meta/portmap"):
+                gobuild.install(
+                    f"github.com/containernetworking/plugins/plugins/{plugin}",
+                    v.cni_plugins,
+                    out / "cni",
+                    log=log / "cni-plugins.log",
+                )
+
+        def local_path(out: Path) -> None:
+            gobuild.install(
+                "github.com/rancher/local-path-provisioner", v.local_path_provisioner, out, log=log / "lpp.log"
+            )
+
+        def own(out: Path) -> None:
+            workdir = ctx.scratch("kindchaos-go")
+            if workdir.exists():
+                shutil.rmtree(workdir)
+            shutil.copytree(self.sources, workdir)
+            gobuild.build(
+                workdir,
+                {"pause": "./pause", "workload": "./workload", "netd": "./netd"},
+                out,
+                log=log / "kindchaos-go.log",
+            )
+            shutil.rmtree(workdir)
+
+        etcd_dir = ctx.out("etcd")
+
+        def host_tools(out: Path) -> None:
+            for binary, source in (
+                ("kind", self.kind_dir / "kind"),
+                ("kubectl", current.kube_dir / "kubectl"),
+                ("etcdctl", etcd_dir / "etcdctl"),
+                ("etcdutl", etcd_dir / "etcdutl"),
+                ("kubeadm", current.kube_dir / "kubeadm"),
+            ):
+                shutil.copy2(source, out / binary)
+
+        kube_key, etcd_key = current.file_steps[0].key, current.file_steps[1].key
+        cluster_images = [*current.image_steps, *self.shared_images()]
+        haproxy_recipe = recipes.haproxy(base=self.base_tag)
+        haproxy_step = self.dockerfile_step(
+            "haproxy",
+            ctx.refs.haproxy,
+            haproxy_recipe,
+            key_of("haproxy", haproxy_recipe, self.files_digest, self.rootfs_base_key),
+            {"haproxy.cfg": self.files / "haproxy.cfg", "haproxy-limits.cfg": self.files / "haproxy-limits.cfg"},
+        )
+        return [
+            _files_step(ctx, "kind", self.kind_key, kind_binary),
+            *current.file_steps,
+            _files_step(ctx, "node-tools", self.tools_key, node_tools),
+            _files_step(ctx, "local-path-provisioner", self.lpp_key, local_path),
+            _files_step(ctx, "kindchaos-go", self.own_key, own),
+            _files_step(
+                ctx,
+                "host-tools",
+                key_of("host-tools", self.kind_key, kube_key, etcd_key),
+                host_tools,
+                out=bin_dir(),
+            ),
+            self.rootfs_step("rootfs-base", self.base_tag, self.rootfs_base_key, rootfs.BASE_PACKAGES),
+            self.rootfs_step("rootfs-node", self.node_rootfs_tag, self.rootfs_node_key, rootfs.NODE_PACKAGES),
+            *cluster_images,
+            haproxy_step,
+            self.node_step(
+                release=current,
+                tag=ctx.refs.node,
+                cluster_images=cluster_images,
+                preload=[*current.preload, *self.shared_preload()],
+            ),
+        ]
+
+    def upgrade(self, old: Versions = UPGRADE_FROM_VERSIONS) -> list[Step]:
+        """The upgrade drill's node image: ``old``'s cluster with the main release staged. Only ``old``'s own
+        builds are new; the main release's images and the shared ones come from ``main``."""
+        previous = self.release(old)
+        shared = self.shared_images()
+        return [
+            *previous.file_steps,
+            *previous.image_steps,
+            self.node_step(
+                release=previous,
+                tag=upgrade_node_ref(old, self.ctx.versions),
+                cluster_images=[*previous.image_steps, *shared, *self.current.image_steps],
+                preload=[*previous.preload, *self.shared_preload(), *self.current.preload],
+                staged=self.current,
+            ),
+        ]
 
 
-def build(*, ctx: BuildContext | None = None, status: Status | None = None) -> float:
+def steps(ctx: BuildContext, *, upgrade: bool = True) -> list[Step]:
+    """The build, in dependency order: the main node image, then (unless ``upgrade`` is off) the upgrade drill's."""
+    plan = Plan(ctx)
+    return [*plan.main(), *(plan.upgrade() if upgrade else [])]
+
+
+def build(*, ctx: BuildContext | None = None, status: Status | None = None, upgrade: bool = True) -> float:
     """Run every step not yet done; return the total seconds."""
     ctx = ctx or BuildContext()
     status = status or Status()
     docker.require_daemon()
     started = time.monotonic()
-    for step in steps(ctx):
+    for step in steps(ctx, upgrade=upgrade):
         if step.done():
             status.info(f"cached  {step.name}")
             continue
@@ -334,7 +470,7 @@ def build(*, ctx: BuildContext | None = None, status: Status | None = None) -> f
     return time.monotonic() - started
 
 
-def step_states(ctx: BuildContext | None = None) -> list[tuple[str, bool]]:
+def step_states(ctx: BuildContext | None = None, *, upgrade: bool = True) -> list[tuple[str, bool]]:
     """(step name, done) for every step, for `kindchaos images status`."""
     ctx = ctx or BuildContext()
-    return [(step.name, step.done()) for step in steps(ctx)]
+    return [(step.name, step.done()) for step in steps(ctx, upgrade=upgrade)]

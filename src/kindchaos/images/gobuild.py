@@ -104,7 +104,7 @@ def kubernetes_ldflags(*, version: str, commit: str) -> str:
         "gitVersion": version,
         "gitMajor": major,
         "gitMinor": minor,
-        "gitCommit": commit,
+        **({"gitCommit": commit} if commit else {}),
         "gitTreeState": "clean",
         "buildDate": "2025-01-01T00:00:00Z",
     }

@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING
 
 from kindchaos import shell
 from kindchaos.errors import BuildError
-from kindchaos.images import docker_images, manifests, recipes
+from kindchaos.images import docker_images, manifests
 from kindchaos.images.stamps import KEY_LABEL
 from kindchaos.waiting import wait_for
 
 if TYPE_CHECKING:
     from kindchaos.images.build import BuildContext
+    from kindchaos.images.versions import ImageRefs
 
 # The build container ran `sleep`; the committed image gets kind's entrypoint back.
 # (ENV and STOPSIGNAL come from the recipe: docker 20.10's commit cannot set STOPSIGNAL.)
@@ -50,14 +51,21 @@ def assemble(
     tools_dir: Path,
     kind_module: Path,
     preload: Sequence[str],
+    dockerfile: str,
+    refs: ImageRefs,
+    tag: str,
+    staged: Path | None = None,
 ) -> None:
-    refs = ctx.refs
+    """Build ``tag`` from ``dockerfile`` (``recipes.node``) with ``preload`` imported; ``staged`` holds the
+    upgrade release's kubeadm, kubelet and kubectl when the recipe stages one."""
     staging = f"kindchaos/node-build:{key}"
+    staged_files = {f"staged/{b}": staged / b for b in ("kubeadm", "kubelet", "kubectl")} if staged else {}
     docker_images.build_image(
         tag=staging,
         key=key,
-        dockerfile=recipes.node(rootfs=rootfs_tag, refs=refs, kubernetes_version=ctx.versions.kubernetes),
+        dockerfile=dockerfile,
         files={
+            **staged_files,
             "files": kind_module / "images/base/files",
             "overlay": Path(str(resources.files("kindchaos.images").joinpath("files/node"))),
             **{f"kube/{b}": kube_dir / b for b in ("kubeadm", "kubelet", "kubectl")},
@@ -130,7 +138,7 @@ def assemble(
         argv = ["docker", "commit"]
         for change in changes:
             argv += ["--change", change]
-        shell.run([*argv, container, refs.node])
+        shell.run([*argv, container, tag])
     finally:
         subprocess.run(["docker", "rm", "-f", "-v", container], capture_output=True, check=False)
         subprocess.run(["docker", "rmi", staging], capture_output=True, check=False)

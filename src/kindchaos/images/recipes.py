@@ -6,7 +6,7 @@ userspace (iptables, haproxy, a shell) starts from the Debian base rootfs.
 
 from __future__ import annotations
 
-from kindchaos.images.versions import ImageRefs
+from kindchaos.images.versions import STAGED_DIR, ImageRefs
 
 IPTABLES_NAMES = (
     "iptables",
@@ -58,12 +58,15 @@ def haproxy(*, base: str) -> str:
     )
 
 
-def node(*, rootfs: str, refs: ImageRefs, kubernetes_version: str) -> str:
+def node(*, rootfs: str, refs: ImageRefs, kubernetes_version: str, staged_version: str | None = None) -> str:
     """The node image's filesystem: kind's base files, binaries and unit set-up.
 
     Mirrors what kind's base image and ``kind build node-image`` do, minus the
-    downloads: the images are pre-loaded in a later step.
+    downloads: the images are pre-loaded in a later step. ``staged_version``
+    adds that release's kubeadm, kubelet and kubectl under /kind/upgrade, not
+    installed, for the upgrade drill to install the way a package manager would.
     """
+    staged = f"{STAGED_DIR}/{staged_version}" if staged_version else None
     steps = [
         "chmod 0755 /usr/local/bin/* /kind/bin/* /kind/bin",
         "chmod 0644 /etc/systemd/system/containerd.service.d/*",
@@ -85,6 +88,8 @@ def node(*, rootfs: str, refs: ImageRefs, kubernetes_version: str) -> str:
         f"echo {kubernetes_version} > /kind/version",
         "kubeadm version -o short && kubelet --version && containerd --version && crictl --version",
     ]
+    if staged:
+        steps += [f"chmod 0755 {staged}/*", f"{staged}/kubeadm version -o short && {staged}/kubelet --version"]
     return "\n".join(
         [
             f"FROM {rootfs}",
@@ -94,6 +99,7 @@ def node(*, rootfs: str, refs: ImageRefs, kubernetes_version: str) -> str:
             "COPY tools/ /usr/local/bin/",
             "COPY cni/ /opt/cni/bin/",
             "COPY manifests/ /kind/manifests/",
+            *([f"COPY staged/ {staged}/"] if staged else []),
             "RUN " + " \\\n && ".join(steps),
             # systemd checks $container; it exits on SIGRTMIN+3 (SIGTERM makes it re-execute).
             "ENV container=docker",

@@ -85,4 +85,21 @@ class ImageRefs:
 
 DEFAULT_VERSIONS = Versions()
 DEFAULT_REFS = ImageRefs(DEFAULT_VERSIONS)
+
+# The upgrade drill's starting point: the previous minor, with the images kubeadm v1.33.13 deploys
+# (`DefaultEtcdVersion`, `CoreDNSVersion` and `PauseVersion` in cmd/kubeadm/app/constants). The module proxy
+# publishes no VCS origin for v1.33.13, so its commit is unknown and left out of the version ldflags.
+UPGRADE_FROM_VERSIONS = Versions(
+    kubernetes="v1.33.13", kubernetes_commit="", etcd="v3.5.24", coredns="v1.12.0", pause="3.10"
+)
+UPGRADE_FROM_REFS = ImageRefs(UPGRADE_FROM_VERSIONS)
+
+
+def upgrade_node_ref(old: Versions = UPGRADE_FROM_VERSIONS, new: Versions = DEFAULT_VERSIONS) -> str:
+    """The upgrade drill's node image: ``old``'s cluster, with ``new``'s binaries staged and images pre-loaded."""
+    return f"kindchaos/node:{old.kubernetes}-upgrade-{new.kubernetes}"
+
+
+UPGRADE_NODE_REF = upgrade_node_ref()
+STAGED_DIR = "/kind/upgrade"  # the new release's kubeadm, kubelet and kubectl: /kind/upgrade/<version>/<binary>
 CONTROL_PLANE_COMPONENTS = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy")

@@ -1,0 +1,224 @@
+"""The kubeadm minor-upgrade runbook, run for real on a cluster of the previous minor, with everything watched.
+
+The order is the runbook's: kubeadm first on the first control plane (``upgrade plan`` told the target,
+``upgrade apply``), ``kubeadm upgrade node`` on the other control planes, then node by node (control planes
+first, then workers): drain, install kubeadm, ``kubeadm upgrade node``, install kubelet and kubectl, restart
+kubelet, uncordon. While it runs: the API probe, a Service probe, a write ledger, the pod records (for the
+PDB) and the version-skew watch. ``Sabotage`` leaves a step out, so tests can show the drill then fails.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from kindchaos.cluster import upgrade
+from kindchaos.cluster.readiness import wait_ready
+from kindchaos.cluster.versions import everything, kubelet_versions, versions_table, wrong_versions
+from kindchaos.cluster.workload import Workload
+from kindchaos.cluster.workload_objects import pod_disruption_budget
+from kindchaos.evidence.scenario import ChaosRun
+from kindchaos.expect import eventually
+from kindchaos.faults import NodeDrained
+from kindchaos.images.versions import DEFAULT_VERSIONS, UPGRADE_FROM_VERSIONS, Versions
+from kindchaos.observe import figures, node_loss
+from kindchaos.observe.version_skew import VersionSkewProbe
+
+PDB = "web"
+DRAIN_WITHIN_S = 300
+KUBELET_REPORTS_WITHIN_S = 120
+# Requests to the Service during the whole upgrade that may fail: a pod evicted by a drain can still receive a
+# request or two before every node's kube-proxy drops it. Measured: see the README's upgrade figures.
+SERVICE_FAILED_RATIO_BUDGET = 0.02
+MARKER = "made-before-upgrade"
+
+
+@dataclass(frozen=True)
+class Sabotage:
+    """Steps the drill leaves out, to show that it then fails."""
+
+    kubelet_not_restarted: str | None = None  # a node whose new kubelet is installed but never restarted
+
+
+@dataclass
+class StepTimes:
+    """Each runbook step's duration, in order, for the figures table and the note."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def total(self) -> float:
+        return time.monotonic() - self.started
+
+
+@contextmanager
+def timed(chaos: ChaosRun, times: StepTimes, key: str, title: str) -> Iterator[None]:
+    """One runbook step: an Allure step and a ``<key>_s`` figure."""
+    started = time.monotonic()
+    with chaos.step(title):
+        yield
+    times.seconds[key] = time.monotonic() - started
+    chaos.figure(f"{key}_s", times.seconds[key], note=title)
+
+
+def objects_made_before(chaos: ChaosRun, workload: Workload) -> dict[str, tuple[str, str]]:
+    """kind/name -> (uid, what may not change) of the objects the upgrade must leave as they were.
+
+    Deployments and PDBs have status the controllers keep writing, so their ``generation`` (bumped by spec
+    changes only) is compared; for the rest, the ``resourceVersion`` (bumped by any write).
+    """
+    ns, name = workload.namespace, workload.name
+    names = [f"namespace/{ns}", f"configmap/{MARKER}", f"service/{name}", f"deployment/{name}", f"pdb/{PDB}"]
+    listed = yaml.safe_load(chaos.cluster.kubectl("get", *names, "-n", ns, "-o", "yaml"))
+    found = {}
+    for item in listed["items"]:
+        meta = item["metadata"]
+        kept = meta.get("generation") if item["kind"] in ("Deployment", "PodDisruptionBudget") else None
+        found[f"{item['kind']}/{meta['name']}"] = (meta["uid"], str(kept or meta["resourceVersion"]))
+    return found
+
+
+def upgrade_node(
+    chaos: ChaosRun, times: StepTimes, node: str, target: str, *, run_kubeadm: bool, sabotage: Sabotage
+) -> None:
+    """Drain, kubeadm and ``upgrade node`` (unless done already), kubelet and kubectl, restart, uncordon."""
+    cluster = chaos.cluster
+    with chaos.fault(NodeDrained(cluster, node, timeout=DRAIN_WITHIN_S)) as drained:
+        times.seconds[f"drain {node}"] = drained.result.seconds
+        chaos.figure(f"drain_{node}_s", drained.result.seconds, note=f"evicted: {', '.join(drained.result.evicted)}")
+        if run_kubeadm:
+            with timed(chaos, times, f"kubeadm_upgrade_node_{node}", f"{node}: install kubeadm, kubeadm upgrade node"):
+                chaos.attach_text(upgrade.install(node, target, "kubeadm"), name=f"kubeadm installed on {node}")
+                chaos.attach_text(upgrade.upgrade_node(node), name=f"kubeadm upgrade node on {node}")
+        with timed(chaos, times, f"kubelet_{node}", f"{node}: install kubelet and kubectl {target}, restart kubelet"):
+            chaos.attach_text(upgrade.install(node, target, "kubelet", "kubectl"), name=f"installed on {node}")
+            if sabotage.kubelet_not_restarted == node:
+                chaos.attach_text(f"kubelet on {node} NOT restarted (sabotage)", name=f"sabotage on {node}")
+            else:
+                upgrade.restart_kubelet(node)
+                eventually(
+                    lambda: _reports(cluster, node, target),
+                    within=KUBELET_REPORTS_WITHIN_S,
+                    expected=f"kubelet on {node} reporting {target} in its node status",
+                )
+    times.seconds[f"uncordon {node}"] = drained.figures.get("restored_after_s", 0.0)
+
+
+def _reports(cluster: Any, node: str, target: str) -> None:
+    seen = kubelet_versions(cluster).get(node)
+    assert seen == target, f"kubelet on {node} reports {seen}"
+
+
+def run(
+    chaos: ChaosRun,
+    workload: Workload,
+    *,
+    old: Versions = UPGRADE_FROM_VERSIONS,
+    new: Versions = DEFAULT_VERSIONS,
+    sabotage: Sabotage | None = None,
+) -> None:
+    """The whole drill, its figures and its assertions."""
+    sabotage = sabotage or Sabotage()
+    cluster, target, ns = chaos.cluster, new.kubernetes, workload.namespace
+    first, *other_control_planes = cluster.control_planes
+    with chaos.step(f"before: every node at {old.kubernetes}, {target} staged; web (2 replicas, PDB) and objects"):
+        for node in cluster.nodes:
+            upgrade.check_staged(node, target)
+        before = everything(cluster)
+        chaos.attach_text(versions_table(before), name="versions before")
+        wrong = wrong_versions(before, old)
+        assert not wrong, f"the cluster is not at {old.kubernetes} before the upgrade: {wrong}"
+        workload.apply(replicas=2, spread=True)
+        pdb = pod_disruption_budget(name=PDB, namespace=ns, labels={"app": workload.name}, min_available=1)
+        marker = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": MARKER, "namespace": ns},
+                  "data": {"made-at": old.kubernetes}}  # fmt: skip
+        cluster.kubectl("apply", "-f", "-", input_text=yaml.safe_dump_all([pdb, marker]))
+        workload.wait_ready()
+        objects_before = objects_made_before(chaos, workload)
+    api = chaos.api_probe(max_seconds=7200)
+    service = chaos.service_probe(url=f"http://{workload.service_ip()}/", node=first, max_seconds=7200)
+    ledger = chaos.write_ledger(namespace=f"{ns}-ledger", max_seconds=7200)
+    skew = VersionSkewProbe(cluster=cluster, timeline=chaos.timeline).start()
+    chaos.probes.append(skew)
+    skew.wait_for_first_sample()
+    times = StepTimes()
+    upgrade_started = time.monotonic()
+
+    with timed(chaos, times, "kubeadm_plan", f"{first}: install kubeadm {target}, kubeadm upgrade plan {target}"):
+        chaos.attach_text(upgrade.install(first, target, "kubeadm"), name=f"kubeadm installed on {first}")
+        plan = upgrade.upgrade_plan(first, target)
+        chaos.attach_text(plan, name="kubeadm upgrade plan")
+        assert f"kubeadm upgrade apply {target}" in plan, f"the plan does not offer {target}"
+    with timed(chaos, times, "kubeadm_apply", f"{first}: kubeadm upgrade apply {target}"):
+        applied = upgrade.upgrade_apply(first, target)
+        chaos.attach_text(applied, name="kubeadm upgrade apply")
+        assert f"upgraded to {target}" in applied, "kubeadm upgrade apply did not report success"
+    for node in other_control_planes:
+        with timed(chaos, times, f"kubeadm_upgrade_node_{node}", f"{node}: install kubeadm, kubeadm upgrade node"):
+            chaos.attach_text(upgrade.install(node, target, "kubeadm"), name=f"kubeadm installed on {node}")
+            chaos.attach_text(upgrade.upgrade_node(node), name=f"kubeadm upgrade node on {node}")
+    for node in cluster.control_planes:
+        upgrade_node(chaos, times, node, target, run_kubeadm=False, sabotage=sabotage)
+    for node in cluster.workers:
+        upgrade_node(chaos, times, node, target, run_kubeadm=True, sabotage=sabotage)
+    upgrade_ended = time.monotonic()
+    chaos.figure("upgrade_total_s", upgrade_ended - upgrade_started, note="plan to the last uncordon")
+
+    with chaos.step("after: cluster Ready; versions, skew, objects, writes, Service and PDB checked"):
+        chaos.figure("ready_after_upgrade_s", wait_ready(cluster, within=300).seconds)
+        for probe in (skew, api, service):
+            probe.stop()
+        ledger.stop()
+        after = everything(cluster)
+        chaos.attach_text(versions_table(after), name="versions after")
+        breaches = skew.breaches()
+        chaos.figure("version_samples", len(skew.samples), unit="")
+        chaos.figure("skew_breaches", len(breaches), unit="", note="; ".join(b.text for b in breaches[:5]))
+        objects_after = objects_made_before(chaos, workload)
+        changed = {k: (v, objects_after.get(k)) for k, v in objects_before.items() if objects_after.get(k) != v}
+        written = ledger.verify()
+        chaos.figure("ledger_acknowledged", written.acknowledged, unit="")
+        chaos.figure("ledger_failed_writes", written.failed, unit="")
+        api_during = figures.between(api.samples, upgrade_started, upgrade_ended)
+        api_windows = figures.unavailability_windows(api_during)
+        chaos.figure("api_requests_during_upgrade", len(api_during), unit="")
+        chaos.figure("api_failed_during_upgrade", sum(not s.ok for s in api_during), unit="")
+        chaos.figure(
+            "api_longest_unavailability_s",
+            max((w.seconds or 0.0 for w in api_windows), default=0.0),
+            note="the apiserver restarts in `upgrade apply` and again when its node's kubelet restarts",
+        )
+        during = figures.between(service.samples, upgrade_started, upgrade_ended)
+        failed = [s for s in during if not s.ok]
+        ratio = len(failed) / len(during) if during else 1.0
+        chaos.figure("service_requests_during_upgrade", len(during), unit="")
+        chaos.figure(
+            "service_failed_during_upgrade",
+            len(failed),
+            unit="",
+            budget=round(SERVICE_FAILED_RATIO_BUDGET * len(during), 1),
+            note=failed[0].detail.get("error", "") if failed else "",
+        )
+        counts = node_loss.available_counts(chaos.timeline, ns, f"{workload.name}-", after=upgrade_started)
+        lowest = min((c for t, c in counts if t <= upgrade_ended), default=None)
+        chaos.figure("web_available_min_during_upgrade", lowest, unit="", note="replayed from every pod record")
+        refused = [p for f in chaos.faults if isinstance(f, NodeDrained) for p in f.result.refused]
+        chaos.figure("evictions_refused_by_pdb", len(refused), unit="", note="; ".join(refused))
+
+        wrong = wrong_versions(after, new)
+        assert not wrong, f"not every component and node reports {target} after the upgrade: {wrong}"
+        assert not breaches, f"the version-skew policy was broken: {[b.text for b in breaches]}"
+        assert not changed, f"objects made before the upgrade changed (uid, resourceVersion): {changed}"
+        assert written.intact, f"acknowledged writes lost or changed: {written}"
+        assert during, "the Service probe made no request during the upgrade"
+        assert ratio <= SERVICE_FAILED_RATIO_BUDGET, (
+            f"{len(failed)} of {len(during)} Service requests failed during the upgrade "
+            f"({ratio:.1%}, budget {SERVICE_FAILED_RATIO_BUDGET:.0%}): {[s.detail.get('error') for s in failed[:5]]}"
+        )
+        assert lowest is not None and lowest >= 1, f"available web replicas fell to {lowest} during the upgrade"
