@@ -1,10 +1,13 @@
 """The upgrade drill's pure logic: version parsing, the skew rule replayed over samples, the version check."""
 
+from pathlib import Path
+
 import pytest
 
 from kindchaos.cluster.upgrade import minor_of, parse_version, staged
 from kindchaos.cluster.versions import Reported, same_version, wrong_versions
-from kindchaos.images.versions import DEFAULT_VERSIONS, UPGRADE_FROM_VERSIONS, upgrade_node_ref
+from kindchaos.images.build import BuildContext, steps
+from kindchaos.images.versions import DEFAULT_VERSIONS, UPGRADE_FROM_VERSIONS, ImageRefs, upgrade_node_ref
 from kindchaos.observe.figures import Sample
 from kindchaos.observe.version_skew import first_seen, skew_breaches
 
@@ -70,3 +73,22 @@ def test_every_part_is_compared_with_its_own_release() -> None:
     ]
     assert wrong_versions(found, DEFAULT_VERSIONS) == [f"kubelet (node status) on w: {OLD}, want {NEW}"]
     assert not same_version("v1.34.1", "v1.34.12")
+
+
+def test_the_upgrade_image_adds_only_the_old_minors_own_steps(tmp_path: Path) -> None:
+    ctx = BuildContext(root=tmp_path)
+    main = [s.name for s in steps(ctx, upgrade=False)]
+    both = [s.name for s in steps(ctx)]
+    extra = both[len(main) :]
+    assert both[: len(main)] == main, "the main build comes first, unchanged"
+    assert len(set(both)) == len(both), f"a step is listed twice: {both}"
+    assert extra[-1] == f"node image {upgrade_node_ref()}"
+    old = UPGRADE_FROM_VERSIONS
+    assert f"kubernetes-{OLD}" in extra and f"etcd-{old.etcd}" in extra and f"coredns-{old.coredns}" in extra
+    assert not any(name == "kind" or "rootfs" in name or NEW in name for name in extra[:-1]), extra
+
+
+def test_the_old_releases_images_are_tagged_as_its_kubeadm_writes_them() -> None:
+    refs = ImageRefs(UPGRADE_FROM_VERSIONS)
+    assert refs.control_plane("kube-apiserver") == f"registry.k8s.io/kube-apiserver:{OLD}"
+    assert refs.etcd == f"registry.k8s.io/etcd:{UPGRADE_FROM_VERSIONS.etcd.removeprefix('v')}-0"

@@ -8,6 +8,7 @@ skipped, so a rerun with nothing changed only checks keys.
 from __future__ import annotations
 
 import shutil
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ class Step:
     key: str
     done: Callable[[], bool]
     run: Callable[[], None]
+    forget: Callable[[], None]  # remove what it made, so the next build makes it again (benchmarks)
 
 
 @dataclass
@@ -81,11 +83,14 @@ def _files_step(
         make(out)
         stamp(out, key)
 
-    return Step(name, key, lambda: is_stamped(out, key), run)
+    return Step(name, key, lambda: is_stamped(out, key), run, lambda: shutil.rmtree(out, ignore_errors=True))
 
 
 def _image_step(ctx: BuildContext, name: str, tag: str, key: str, build: Callable[[], None]) -> Step:
-    return Step(name, key, lambda: docker_images.image_key(tag) == key, build)
+    def forget() -> None:
+        subprocess.run(["docker", "rmi", "-f", tag], capture_output=True, check=False)
+
+    return Step(name, key, lambda: docker_images.image_key(tag) == key, build, forget)
 
 
 ETC_FILES = {
