@@ -19,8 +19,11 @@ pytestmark = [
 CHILD_CLUSTER = "kindchaos-upgrade-single"
 
 
-def test_a_kubelet_not_restarted_fails_the_version_check(kindchaos_clusters: ClusterPool, tmp_path: Path) -> None:
-    kindchaos_clusters.close(keep=False)  # the machine holds one cluster at a time; nothing after needs them
+def test_a_kubelet_not_restarted_fails_the_version_check(
+    kindchaos_clusters: ClusterPool, pytestconfig: pytest.Config, tmp_path: Path
+) -> None:
+    # One cluster at a time on this machine: the shared ones go first (this test runs after every other).
+    kindchaos_clusters.close(keep=bool(pytestconfig.getoption("keep_cluster")))
     try:
         message = failed_child("upgrade_kubelet_not_restarted.py", tmp_path, timeout=3000)
     finally:

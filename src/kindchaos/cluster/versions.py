@@ -75,11 +75,12 @@ def kubelet_versions(cluster: Cluster) -> dict[str, str]:
 
 
 def container_version(node: str, name: str) -> str | None:
-    """The version printed by the running ``name`` container's own binary; None when none is running."""
+    """The first line the running ``name`` container's own binary prints for its version; None when none runs."""
     running = crictl_container(node, name)
     if not running:
         return None
-    return sh(node, f"crictl exec {running[0]['id']} {CONTAINER_VERSION_ARGV[name]}").strip()
+    printed = sh(node, f"crictl exec {running[0]['id']} {CONTAINER_VERSION_ARGV[name]}").strip()
+    return printed.splitlines()[0] if printed else printed
 
 
 def cluster_configuration_version(cluster: Cluster) -> str:
