@@ -18,6 +18,24 @@ def test_relative_replaces_are_repointed_and_forbidden_ones_dropped() -> None:
     ]
 
 
+def test_a_replace_is_repointed_at_the_version_the_module_requires() -> None:
+    go_mod = {
+        "Require": [
+            {"Path": "go.etcd.io/etcd/client/v2", "Version": "v2.305.24"},
+            {"Path": "k8s.io/api", "Version": "v0.0.0"},
+        ],
+        "Replace": [
+            {"Old": {"Path": "go.etcd.io/etcd/client/v2"}, "New": {"Path": "../client/v2"}},
+            {"Old": {"Path": "k8s.io/api"}, "New": {"Path": "./staging/src/k8s.io/api"}},
+        ],
+    }
+    required = gobuild.required_versions(go_mod)
+    assert gobuild.repoint_replace_args(gobuild.relative_replaces(go_mod), "v0.34.12", required) == [
+        "-replace=go.etcd.io/etcd/client/v2=go.etcd.io/etcd/client/v2@v2.305.24",
+        "-replace=k8s.io/api=k8s.io/api@v0.34.12",
+    ]
+
+
 def test_kubernetes_ldflags_set_both_version_packages() -> None:
     flags = gobuild.kubernetes_ldflags(version="v1.34.12", commit="abc")
     for package in ("k8s.io/component-base/version", "k8s.io/client-go/pkg/version"):

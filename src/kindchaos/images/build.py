@@ -93,6 +93,11 @@ def _image_step(ctx: BuildContext, name: str, tag: str, key: str, build: Callabl
     return Step(name, key, lambda: docker_images.image_key(tag) == key, build, forget)
 
 
+ETCD_MODULES = {
+    "etcd": "go.etcd.io/etcd/server/v3",
+    "etcdctl": "go.etcd.io/etcd/etcdctl/v3",
+    "etcdutl": "go.etcd.io/etcd/etcdutl/v3",
+}
 ETC_FILES = {
     "etc/passwd": "root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534::/:/sbin/nologin\n",
     "etc/group": "root:x:0:\nnogroup:x:65534:\n",
@@ -198,7 +203,7 @@ class Plan:
             return name if main else f"{name}-{version}"
 
         kube_key = key_of("kubernetes", v.kubernetes, v.kubernetes_commit, RECIPE_VERSION)
-        etcd_key = key_of("etcd", v.etcd)
+        etcd_key = key_of("etcd", v.etcd) if main else key_of("etcd", v.etcd, "server only")
         coredns_key = key_of("coredns", v.coredns)
         kube_name, etcd_name, coredns_name = (
             named("kubernetes", v.kubernetes),
@@ -222,12 +227,13 @@ class Plan:
             shutil.rmtree(workdir)
             check_kubeadm_images(out / "kubeadm", v)
 
+        # The backup and restore scenarios run etcdctl and etcdutl on the main release only. The module proxy
+        # refuses etcdctl/etcdutl v3.5.24 (403 "This module version is not available"), so another release's
+        # etcd image carries the server alone.
+        etcd_binaries = ETCD_MODULES if main else {"etcd": ETCD_MODULES["etcd"]}
+
         def etcd(out: Path) -> None:
-            for binary, module in (
-                ("etcd", "go.etcd.io/etcd/server/v3"),
-                ("etcdctl", "go.etcd.io/etcd/etcdctl/v3"),
-                ("etcdutl", "go.etcd.io/etcd/etcdutl/v3"),
-            ):
+            for binary, module in etcd_binaries.items():
                 workdir = gobuild.prepare_module(module, v.etcd, workdir=ctx.scratch(binary), replace_version=v.etcd)
                 gobuild.build(workdir, {binary: "."}, out, log=log / f"{named(binary, v.etcd)}.log")
                 shutil.rmtree(workdir)
@@ -244,7 +250,7 @@ class Plan:
             self.base_image(
                 "kube-proxy", refs.control_plane("kube-proxy"), {"kube-proxy": kube_dir / "kube-proxy"}, [kube_key]
             ),
-            self.static_image("etcd", refs.etcd, {b: etcd_dir / b for b in ("etcd", "etcdctl", "etcdutl")}, [etcd_key]),
+            self.static_image("etcd", refs.etcd, {b: etcd_dir / b for b in etcd_binaries}, [etcd_key]),
             self.static_image(
                 "coredns",
                 refs.coredns,

@@ -40,14 +40,27 @@ def relative_replaces(go_mod_json: Mapping[str, object]) -> list[tuple[str, str]
     return found
 
 
-def repoint_replace_args(replaces: Iterable[tuple[str, str]], version: str) -> list[str]:
-    """``go mod edit`` arguments: relative replaces -> published ``version``; FORBIDDEN ones dropped."""
+PLACEHOLDER_VERSION = "v0.0.0"  # Kubernetes requires its staging modules at this and replaces them
+
+
+def required_versions(go_mod_json: Mapping[str, object]) -> dict[str, str]:
+    """module -> the version the go.mod requires, where it names a real one."""
+    requires = go_mod_json.get("Require") or []
+    return {r["Path"]: r["Version"] for r in requires if r["Version"] != PLACEHOLDER_VERSION}  # type: ignore[attr-defined]
+
+
+def repoint_replace_args(
+    replaces: Iterable[tuple[str, str]], version: str, required: Mapping[str, str] | None = None
+) -> list[str]:
+    """``go mod edit`` arguments: relative replaces -> the published version the go.mod requires (else
+    ``version``: etcd 3.5's ``client/v2`` is required at v2.305.x, not at etcd's own v3.5.x); FORBIDDEN ones
+    dropped."""
     args = []
     for module, target in replaces:
         if "FORBIDDEN" in target:
             args.append(f"-dropreplace={module}")
         else:
-            args.append(f"-replace={module}={module}@{version}")
+            args.append(f"-replace={module}={module}@{(required or {}).get(module, version)}")
     return args
 
 
@@ -62,7 +75,7 @@ def prepare_module(path: str, version: str, *, workdir: Path, replace_version: s
             os.chmod(os.path.join(root, name), 0o755 if name in dirs else 0o644)
     os.chmod(workdir, 0o755)
     go_mod = json.loads(shell.output(["go", "mod", "edit", "-json"], env=GO_ENV, cwd=workdir))
-    edits = repoint_replace_args(relative_replaces(go_mod), replace_version)
+    edits = repoint_replace_args(relative_replaces(go_mod), replace_version, required_versions(go_mod))
     if edits:
         shell.run(["go", "mod", "edit", *edits], env=GO_ENV, cwd=workdir)
     return workdir
