@@ -13,13 +13,21 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import yaml
 
 from kindchaos.cluster import upgrade
-from kindchaos.cluster.readiness import wait_ready
-from kindchaos.cluster.versions import everything, kubelet_versions, versions_table, wrong_versions
+from kindchaos.cluster.readiness import API_ERRORS, wait_ready
+from kindchaos.cluster.versions import (
+    apiserver_addresses,
+    apiserver_ready,
+    everything,
+    kubelet_versions,
+    versions_table,
+    wrong_versions,
+)
 from kindchaos.cluster.workload import Workload
 from kindchaos.cluster.workload_objects import pod_disruption_budget
 from kindchaos.evidence.scenario import ChaosRun
@@ -32,6 +40,7 @@ from kindchaos.observe.version_skew import VersionSkewProbe
 PDB = "web"
 DRAIN_WITHIN_S = 300
 KUBELET_REPORTS_WITHIN_S = 120
+APISERVER_READY_WITHIN_S = 300
 # Requests to the Service during the whole upgrade that may fail: a pod evicted by a drain can still receive a
 # request or two before every node's kube-proxy drops it. Measured: see the README's upgrade figures.
 SERVICE_FAILED_RATIO_BUDGET = 0.02
@@ -107,7 +116,16 @@ def upgrade_node(
                     within=KUBELET_REPORTS_WITHIN_S,
                     expected=f"kubelet on {node} reporting {target} in its node status",
                 )
-    times.seconds[f"uncordon {node}"] = drained.figures.get("restored_after_s", 0.0)
+    with timed(chaos, times, f"ready_after_{node}", f"{node}: every apiserver ready, every node and system pod"):
+        # kubelet's restart can restart the static pods too; the next drain must not meet a starting apiserver.
+        for address in apiserver_addresses(cluster).values():
+            eventually(
+                partial(apiserver_ready, address),
+                within=APISERVER_READY_WITHIN_S,
+                retry_on=API_ERRORS,
+                expected=f"https://{address}:6443/readyz answering 200",
+            )
+        wait_ready(cluster, within=APISERVER_READY_WITHIN_S)
 
 
 def _reports(cluster: Any, node: str, target: str) -> None:
@@ -158,7 +176,7 @@ def run(
     with timed(chaos, times, "kubeadm_apply", f"{first}: kubeadm upgrade apply {target}"):
         applied = upgrade.upgrade_apply(first, target)
         chaos.attach_text(applied, name="kubeadm upgrade apply")
-        assert f"upgraded to {target}" in applied, "kubeadm upgrade apply did not report success"
+        assert f'upgraded to "{target}"' in applied, "kubeadm upgrade apply did not report success"
     for node in other_control_planes:
         with timed(chaos, times, f"kubeadm_upgrade_node_{node}", f"{node}: install kubeadm, kubeadm upgrade node"):
             chaos.attach_text(upgrade.install(node, target, "kubeadm"), name=f"kubeadm installed on {node}")

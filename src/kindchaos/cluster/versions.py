@@ -63,6 +63,14 @@ def apiserver_version(address: str) -> str:
     return str(json.loads(response.data)["gitVersion"])
 
 
+def apiserver_ready(address: str) -> None:
+    """An apiserver's own ``/readyz`` answers 200; until then it may refuse requests its RBAC has not loaded."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
+        response = _insecure.request("GET", f"https://{address}:{APISERVER_PORT}/readyz")
+    assert response.status == 200, f"https://{address}:{APISERVER_PORT}/readyz answered HTTP {response.status}"
+
+
 def apiserver_addresses(cluster: Cluster) -> dict[str, str]:
     """Each control-plane node's address on kind's network, to reach its own apiserver past the load balancer."""
     return {node: ip_address(node) for node in cluster.control_planes}
