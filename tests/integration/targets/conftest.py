@@ -1,5 +1,5 @@
 """Targets reuse the catalogue's own fixtures, so a sabotaged run differs from the real one only in its fault."""
 
-from scenarios.conftest import workload
+from scenarios.conftest import workload, workload_namespace
 
-__all__ = ["workload"]
+__all__ = ["workload", "workload_namespace"]
