@@ -3,7 +3,7 @@
 import pytest
 
 from kindchaos.errors import BudgetBreached, SteadyStateViolated, UsageError
-from kindchaos.expect import budget, eventually, stays, within_budget
+from kindchaos.expect import budget, eventually, settles, stays, within_budget
 from kindchaos.expect.budget import assert_within_budget
 from kindchaos.waiting import ConditionTimeout
 
@@ -86,3 +86,26 @@ def test_budget_scale_widens_the_deadline() -> None:
 def test_a_non_positive_scale_is_refused(bad: float) -> None:
     with pytest.raises(UsageError, match="budget scale must be a positive number"):
         budget.set_budget_scale(bad)
+
+
+def test_settles_waits_for_a_streak_not_a_first_pass() -> None:
+    outcomes = iter([True, False, True, True, True, True, True, True])
+    seen: list[bool] = []
+
+    def check() -> None:
+        ok = next(outcomes)
+        seen.append(ok)
+        assert ok, "refused"
+
+    waited = settles(check, within=5, holding=0.1, interval=0.05, expected="steady")
+    assert seen[:3] == [True, False, True] and waited.attempts >= 4
+
+
+def test_settles_times_out_naming_the_streak() -> None:
+    flips = iter([True, False] * 100)
+
+    def check() -> None:
+        assert next(flips), "refused"
+
+    with pytest.raises(ConditionTimeout, match="for 1s in a row"):
+        settles(check, within=0.5, holding=1, interval=0.05, expected="steady")

@@ -13,7 +13,7 @@ import yaml
 
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.services import wait_programmed
-from kindchaos.cluster.workload_objects import not_ready_tolerations, spread_over_nodes
+from kindchaos.cluster.workload_objects import CONTROL_PLANE_TOLERATION, not_ready_tolerations, spread_over_nodes
 from kindchaos.errors import KindChaosError
 from kindchaos.images.versions import DEFAULT_REFS
 from kindchaos.waiting import wait_for
@@ -44,12 +44,18 @@ def web_manifests(
     replicas: int,
     toleration_seconds: int | None = None,
     spread: bool = False,
+    on_control_planes: bool = False,
 ) -> list[dict[str, object]]:
-    """The Deployment and its Service; optionally spread over the nodes, with a shorter not-ready toleration."""
+    """The Deployment and its Service; optionally spread over the nodes, with a shorter not-ready toleration,
+    or allowed on the control planes (where a cluster has one worker, a drain has nowhere else to move it)."""
     labels = {"app": name}
     pod_spec: dict[str, object] = {"containers": [_container("web")]}
-    if toleration_seconds is not None:
-        pod_spec["tolerations"] = not_ready_tolerations(toleration_seconds)
+    tolerations = [
+        *(not_ready_tolerations(toleration_seconds) if toleration_seconds is not None else []),
+        *([CONTROL_PLANE_TOLERATION] if on_control_planes else []),
+    ]
+    if tolerations:
+        pod_spec["tolerations"] = tolerations
     if spread:
         pod_spec["topologySpreadConstraints"] = spread_over_nodes(labels)
     return [
@@ -96,6 +102,7 @@ class Workload:
         replicas: int = 2,
         toleration_seconds: int | None = None,
         spread: bool = False,
+        on_control_planes: bool = False,
     ) -> None:
         namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": self.namespace}}
         self.cluster.kubectl("apply", "-f", "-", input_text=yaml.safe_dump(namespace))
@@ -113,6 +120,7 @@ class Workload:
                 replicas=replicas,
                 toleration_seconds=toleration_seconds,
                 spread=spread,
+                on_control_planes=on_control_planes,
             ),
             client_manifest(name=self.client, namespace=self.namespace),
         ]

@@ -21,6 +21,13 @@ def not_ready_tolerations(seconds: int) -> list[dict[str, Any]]:
     ]
 
 
+CONTROL_PLANE_TOLERATION = {
+    "key": "node-role.kubernetes.io/control-plane",
+    "operator": "Exists",
+    "effect": "NoSchedule",
+}
+
+
 def spread_over_nodes(labels: dict[str, str]) -> list[dict[str, Any]]:
     """Prefer one replica per schedulable node; never refuse to schedule because of it."""
     return [

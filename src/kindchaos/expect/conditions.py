@@ -1,4 +1,4 @@
-"""``eventually`` and ``stays``: a condition reached by a deadline, or held for a period.
+"""``eventually``, ``settles`` and ``stays``: a condition reached by a deadline, reached and kept, or held.
 
 A check is a callable that raises ``AssertionError`` (or returns ``False``)
 while its condition does not hold. Failures say what was expected, what was
@@ -17,7 +17,7 @@ import tenacity
 from kindchaos.errors import SteadyStateViolated
 from kindchaos.waiting import ConditionTimeout, Waited, wait_for
 
-__all__ = ["ConditionTimeout", "Held", "Waited", "eventually", "stays"]
+__all__ = ["ConditionTimeout", "Held", "Waited", "eventually", "settles", "stays"]
 
 
 def eventually(
@@ -73,3 +73,38 @@ def stays(
         retry_error_callback=lambda state: None,
     )(attempt)
     return Held(seconds=time.monotonic() - started, checks=checks)
+
+
+def settles(
+    check: Callable[[], Any],
+    *,
+    within: float,
+    holding: float,
+    expected: str,
+    interval: float = 1.0,
+    retry_on: tuple[type[BaseException], ...] = (AssertionError,),
+) -> Waited:
+    """Wait until ``check`` has passed on every attempt for ``holding`` seconds in a row.
+
+    For a component that may pass once and then restart (an apiserver whose kubelet was just replaced): the
+    first pass alone proves nothing.
+    """
+    streak: list[float | None] = [None]
+
+    def steady() -> None:
+        try:
+            check()
+        except retry_on:
+            streak[0] = None
+            raise
+        now = time.monotonic()
+        started = streak[0] = streak[0] if streak[0] is not None else now
+        assert now - started >= holding, f"passing for {now - started:.1f}s of {holding:g}s"
+
+    return eventually(
+        steady,
+        within=within,
+        interval=interval,
+        retry_on=(*retry_on, AssertionError),
+        expected=f"{expected}, for {holding:g}s in a row",
+    )
