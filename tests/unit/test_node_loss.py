@@ -107,3 +107,27 @@ def test_a_flag_default_is_read_from_help_text() -> None:
     assert parse_help_default(text, "node-monitor-grace-period") == "50s"
     assert parse_help_default(text, "node-monitor-period") == "5s"
     assert parse_help_default(text, "node-startup-grace-period") is None
+
+
+def test_each_eviction_is_counted_with_the_replicas_available_just_before_it() -> None:
+    timeline = timeline_of(
+        pod(0, "web-a", "a", "w1", type_="ADDED"),
+        pod(0, "web-b", "b", "w2", type_="ADDED"),
+        pod(5, "web-a", "a", "w1", deleting=True),  # evicted with 2 available: the PDB allowed it
+        pod(6, "web-c", "c", "w2", ready=False, type_="ADDED"),
+        pod(7, "web-a", "a", "w1", ready=False, deleting=True, type_="DELETED"),
+        pod(8, "web-b", "b", "w2", deleting=True),  # evicted while web-c is not Ready: 1 available
+        pod(9, "web-b", "b", "w2", deleting=True),  # the same deletion seen again is not a second eviction
+    )
+    assert node_loss.available_at_evictions(timeline, "ns", "web-", after=1) == [("ns/web-a", 2), ("ns/web-b", 1)]
+
+
+def test_not_ready_windows_span_from_the_first_record_to_ready_again() -> None:
+    timeline = timeline_of(
+        (0, "node", "ADDED", "w1", {"ready": "True"}),
+        (10, "node", "MODIFIED", "w1", {"ready": "Unknown"}),
+        (12, "node", "MODIFIED", "w1", {"ready": "Unknown"}),
+        (20, "node", "MODIFIED", "w1", {"ready": "True"}),
+        (30, "node", "MODIFIED", "w2", {"ready": "False"}),
+    )
+    assert node_loss.not_ready_windows(timeline, after=5) == [("w1", 10, 20), ("w2", 30, None)]

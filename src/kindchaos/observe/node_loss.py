@@ -136,6 +136,44 @@ def available_counts(timeline: Timeline, namespace: str, prefix: str, after: flo
     return series
 
 
+def available_at_evictions(
+    timeline: Timeline, namespace: str, prefix: str, after: float = 0.0
+) -> list[tuple[str, int]]:
+    """For each ``namespace/prefix...`` pod marked for deletion after ``after``: how many such pods were Ready and
+    not being deleted just before. A drain honoured a PDB of minAvailable N when every count is above N."""
+    available: dict[str, bool] = {}
+    deleting: dict[str, bool] = {}
+    found: list[tuple[str, int]] = []
+    for event in timeline.events("pod"):
+        if not event.name.startswith(f"{namespace}/{prefix}"):
+            continue
+        key = f"{event.name}/{event.detail.get('uid')}"
+        if event.type == "DELETED":
+            available.pop(key, None)
+            deleting.pop(key, None)
+            continue
+        now_deleting = bool(event.detail.get("deleting"))
+        if now_deleting and not deleting.get(key, False) and event.mono >= after:
+            found.append((event.name, sum(available.values())))
+        deleting[key] = now_deleting
+        available[key] = bool(event.detail.get("ready")) and not now_deleting
+    return found
+
+
+def not_ready_windows(timeline: Timeline, after: float = 0.0) -> list[tuple[str, float, float | None]]:
+    """(node, from, until) for each time after ``after`` the API reported a node not Ready (until None: still)."""
+    since: dict[str, float] = {}
+    found: list[tuple[str, float, float | None]] = []
+    for event in timeline.events("node"):
+        ready = event.detail.get("ready") == "True"
+        if not ready and event.name not in since and event.mono >= after:
+            since[event.name] = event.mono
+        elif ready and event.name in since:
+            found.append((event.name, since.pop(event.name), event.mono))
+    found += [(node, start, None) for node, start in since.items()]
+    return found
+
+
 def identities_running(timeline: Timeline, namespace: str, name: str, after: float = 0.0) -> int:
     """The most pods (distinct uids) named ``namespace/name`` present at once at or after ``after``.
 
