@@ -1,4 +1,9 @@
+from pathlib import Path
+
+import pytest
+
 from kindchaos.images import gobuild, manifests, node_image
+from kindchaos.images.build import BuildContext, steps
 from kindchaos.images.stamps import key_of
 from kindchaos.images.versions import DEFAULT_REFS, Versions
 
@@ -73,3 +78,22 @@ def test_cni_manifest_names_the_netd_image_and_kind_template_markers() -> None:
     assert "image: docker.io/kindchaos/netd:v1" in text
     assert "would you kindly template this file" in text
     assert "{{ .PodSubnet }}" in text
+
+
+def test_the_host_tools_step_keeps_what_else_is_in_the_bin_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cold build runs the doctor first: its actionlint in the bin folder must survive the host-tools step."""
+    monkeypatch.setenv("KINDCHAOS_CACHE", str(tmp_path))
+    built = {"kind": ["kind"], "kubernetes": ["kubectl", "kubeadm"], "etcd": ["etcdctl", "etcdutl"]}
+    for folder, binaries in built.items():
+        (tmp_path / "build" / folder).mkdir(parents=True)
+        for binary in binaries:
+            (tmp_path / "build" / folder / binary).write_text("")
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "actionlint").write_text("#!/bin/sh\n")
+    (host_tools,) = [s for s in steps(BuildContext(root=tmp_path), upgrade=False) if s.name == "host-tools"]
+    host_tools.run()
+    assert host_tools.done()
+    found = sorted(p.name for p in (tmp_path / "bin").iterdir())
+    assert found == [".key", "actionlint", "etcdctl", "etcdutl", "kind", "kubeadm", "kubectl"]

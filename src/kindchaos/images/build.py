@@ -19,7 +19,7 @@ from kindchaos import shell
 from kindchaos.errors import BuildError
 from kindchaos.host import docker
 from kindchaos.images import docker_images, gobuild, recipes, rootfs
-from kindchaos.images.stamps import is_stamped, key_of, stamp, tree_digest
+from kindchaos.images.stamps import is_stamped, key_of, stamp, stamp_path, tree_digest
 from kindchaos.images.versions import (
     CONTROL_PLANE_COMPONENTS,
     DEFAULT_VERSIONS,
@@ -72,18 +72,32 @@ def _package_file(rel: str) -> Path:
 
 
 def _files_step(
-    ctx: BuildContext, name: str, key: str, make: Callable[[Path], None], *, out: Path | None = None
+    ctx: BuildContext,
+    name: str,
+    key: str,
+    make: Callable[[Path], None],
+    *,
+    out: Path | None = None,
+    shared: bool = False,
 ) -> Step:
+    """A step whose output is a folder; ``shared``: the folder holds other tools too (the doctor's actionlint
+    in the host's bin folder), so it is written into, not emptied first."""
     out = out or ctx.out(name)
 
     def run() -> None:
-        if out.exists():
+        if out.exists() and not shared:
             shutil.rmtree(out)
-        out.mkdir(parents=True)
+        out.mkdir(parents=True, exist_ok=True)
         make(out)
         stamp(out, key)
 
-    return Step(name, key, lambda: is_stamped(out, key), run, lambda: shutil.rmtree(out, ignore_errors=True))
+    def forget() -> None:
+        if shared:
+            stamp_path(out).unlink(missing_ok=True)
+        else:
+            shutil.rmtree(out, ignore_errors=True)
+
+    return Step(name, key, lambda: is_stamped(out, key), run, forget)
 
 
 def _image_step(ctx: BuildContext, name: str, tag: str, key: str, build: Callable[[], None]) -> Step:
@@ -424,6 +438,7 @@ class Plan:
                 key_of("host-tools", self.kind_key, kube_key, etcd_key),
                 host_tools,
                 out=bin_dir(),
+                shared=True,
             ),
             self.rootfs_step("rootfs-base", self.base_tag, self.rootfs_base_key, rootfs.BASE_PACKAGES),
             self.rootfs_step("rootfs-node", self.node_rootfs_tag, self.rootfs_node_key, rootfs.NODE_PACKAGES),
