@@ -12,12 +12,12 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import yaml
 
 from kindchaos.cluster import upgrade
+from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.readiness import API_ERRORS, wait_ready
 from kindchaos.cluster.versions import (
     apiserver_addresses,
@@ -55,26 +55,13 @@ class Sabotage:
     kubelet_not_restarted: str | None = None  # a node whose new kubelet is installed but never restarted
 
 
-@dataclass
-class StepTimes:
-    """Each runbook step's duration, in order, for the figures table and the note."""
-
-    seconds: dict[str, float] = field(default_factory=dict)
-    started: float = field(default_factory=time.monotonic)
-
-    @property
-    def total(self) -> float:
-        return time.monotonic() - self.started
-
-
 @contextmanager
-def timed(chaos: ChaosRun, times: StepTimes, key: str, title: str) -> Iterator[None]:
+def timed(chaos: ChaosRun, key: str, title: str) -> Iterator[None]:
     """One runbook step: an Allure step and a ``<key>_s`` figure."""
     started = time.monotonic()
     with chaos.step(title):
         yield
-    times.seconds[key] = time.monotonic() - started
-    chaos.figure(f"{key}_s", times.seconds[key], note=title)
+    chaos.figure(f"{key}_s", time.monotonic() - started, note=title)
 
 
 def objects_made_before(chaos: ChaosRun, workload: Workload) -> dict[str, tuple[str, str]]:
@@ -94,19 +81,16 @@ def objects_made_before(chaos: ChaosRun, workload: Workload) -> dict[str, tuple[
     return found
 
 
-def upgrade_node(
-    chaos: ChaosRun, times: StepTimes, node: str, target: str, *, run_kubeadm: bool, sabotage: Sabotage
-) -> None:
+def upgrade_node(chaos: ChaosRun, node: str, target: str, *, run_kubeadm: bool, sabotage: Sabotage) -> None:
     """Drain, kubeadm and ``upgrade node`` (unless done already), kubelet and kubectl, restart, uncordon."""
     cluster = chaos.cluster
     with chaos.fault(NodeDrained(cluster, node, timeout=DRAIN_WITHIN_S)) as drained:
-        times.seconds[f"drain {node}"] = drained.result.seconds
         chaos.figure(f"drain_{node}_s", drained.result.seconds, note=f"evicted: {', '.join(drained.result.evicted)}")
         if run_kubeadm:
-            with timed(chaos, times, f"kubeadm_upgrade_node_{node}", f"{node}: install kubeadm, kubeadm upgrade node"):
+            with timed(chaos, f"kubeadm_upgrade_node_{node}", f"{node}: install kubeadm, kubeadm upgrade node"):
                 chaos.attach_text(upgrade.install(node, target, "kubeadm"), name=f"kubeadm installed on {node}")
                 chaos.attach_text(upgrade.upgrade_node(node), name=f"kubeadm upgrade node on {node}")
-        with timed(chaos, times, f"kubelet_{node}", f"{node}: install kubelet and kubectl {target}, restart kubelet"):
+        with timed(chaos, f"kubelet_{node}", f"{node}: install kubelet and kubectl {target}, restart kubelet"):
             chaos.attach_text(upgrade.install(node, target, "kubelet", "kubectl"), name=f"installed on {node}")
             if sabotage.kubelet_not_restarted == node:
                 chaos.attach_text(f"kubelet on {node} NOT restarted (sabotage)", name=f"sabotage on {node}")
@@ -121,7 +105,7 @@ def upgrade_node(
         if node in cluster.control_planes:
             # kubelet on a new minor restarts its static pods: until its apiserver is up again with RBAC loaded,
             # the API refuses even the uncordon (403). A single first /readyz 200 can come before that restart.
-            with timed(chaos, times, f"apiservers_settled_{node}", f"{node}: every apiserver ready for 15 s"):
+            with timed(chaos, f"apiservers_settled_{node}", f"{node}: every apiserver ready for 15 s"):
                 settles(
                     lambda: all_apiservers_ready(cluster),
                     within=APISERVER_READY_WITHIN_S,
@@ -129,16 +113,16 @@ def upgrade_node(
                     retry_on=API_ERRORS,
                     expected="every apiserver's /readyz answering 200",
                 )
-    with timed(chaos, times, f"ready_after_{node}", f"{node}: uncordoned; every node Ready, every system pod"):
+    with timed(chaos, f"ready_after_{node}", f"{node}: uncordoned; every node Ready, every system pod"):
         wait_ready(cluster, within=APISERVER_READY_WITHIN_S)
 
 
-def all_apiservers_ready(cluster: Any) -> None:
+def all_apiservers_ready(cluster: Cluster) -> None:
     for address in apiserver_addresses(cluster).values():
         apiserver_ready(address)
 
 
-def _reports(cluster: Any, node: str, target: str) -> None:
+def _reports(cluster: Cluster, node: str, target: str) -> None:
     seen = kubelet_versions(cluster).get(node)
     assert seen == target, f"kubelet on {node} reports {seen}"
 
@@ -180,26 +164,25 @@ def run(
     skew = VersionSkewProbe(cluster=cluster, timeline=chaos.timeline).start()
     chaos.probes.append(skew)
     skew.wait_for_first_sample()
-    times = StepTimes()
     upgrade_started = time.monotonic()
 
-    with timed(chaos, times, "kubeadm_plan", f"{first}: install kubeadm {target}, kubeadm upgrade plan {target}"):
+    with timed(chaos, "kubeadm_plan", f"{first}: install kubeadm {target}, kubeadm upgrade plan {target}"):
         chaos.attach_text(upgrade.install(first, target, "kubeadm"), name=f"kubeadm installed on {first}")
         plan = upgrade.upgrade_plan(first, target)
         chaos.attach_text(plan, name="kubeadm upgrade plan")
         assert f"kubeadm upgrade apply {target}" in plan, f"the plan does not offer {target}"
-    with timed(chaos, times, "kubeadm_apply", f"{first}: kubeadm upgrade apply {target}"):
+    with timed(chaos, "kubeadm_apply", f"{first}: kubeadm upgrade apply {target}"):
         applied = upgrade.upgrade_apply(first, target)
         chaos.attach_text(applied, name="kubeadm upgrade apply")
         assert f'upgraded to "{target}"' in applied, "kubeadm upgrade apply did not report success"
     for node in other_control_planes:
-        with timed(chaos, times, f"kubeadm_upgrade_node_{node}", f"{node}: install kubeadm, kubeadm upgrade node"):
+        with timed(chaos, f"kubeadm_upgrade_node_{node}", f"{node}: install kubeadm, kubeadm upgrade node"):
             chaos.attach_text(upgrade.install(node, target, "kubeadm"), name=f"kubeadm installed on {node}")
             chaos.attach_text(upgrade.upgrade_node(node), name=f"kubeadm upgrade node on {node}")
     for node in cluster.control_planes:
-        upgrade_node(chaos, times, node, target, run_kubeadm=False, sabotage=sabotage)
+        upgrade_node(chaos, node, target, run_kubeadm=False, sabotage=sabotage)
     for node in cluster.workers:
-        upgrade_node(chaos, times, node, target, run_kubeadm=True, sabotage=sabotage)
+        upgrade_node(chaos, node, target, run_kubeadm=True, sabotage=sabotage)
     upgrade_ended = time.monotonic()
     chaos.figure("upgrade_total_s", upgrade_ended - upgrade_started, note="plan to the last uncordon")
 

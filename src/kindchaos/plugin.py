@@ -322,11 +322,11 @@ class ClusterPool:
         from kindchaos.cluster.topology import topology_named
 
         self.close(keep=bool(self._config.getoption("keep_cluster")))
-        prefix = self._config.getoption("cluster_name")
         workdir = self._config.getoption("kindchaos_workdir") or self._config.getini("kindchaos_workdir")
+        suffix = f"{purpose}-{topology_name}"
         cluster = create_fresh(
             topology_named(topology_name),
-            name=f"{'kindchaos' if prefix == DEFAULT_PYTEST_KIND_NAME else prefix}-{purpose}-{topology_name}",
+            name=self._name(suffix) or f"kindchaos-{suffix}",
             image=image,
             workdir=Path(workdir),
             kind_bin=_path_option(self._config, "kind_bin"),

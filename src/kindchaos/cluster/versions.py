@@ -53,11 +53,16 @@ class Reported:
 _insecure = urllib3.PoolManager(cert_reqs="CERT_NONE", timeout=urllib3.Timeout(total=2.0), retries=False)
 
 
-def apiserver_version(address: str) -> str:
-    """``gitVersion`` from an apiserver's ``/version`` (readable without credentials), asked directly."""
+def _apiserver_get(address: str, path: str) -> Any:
+    """GET ``path`` from one apiserver directly, without credentials (``/version`` and ``/readyz`` allow it)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
-        response = _insecure.request("GET", f"https://{address}:{APISERVER_PORT}/version")
+        return _insecure.request("GET", f"https://{address}:{APISERVER_PORT}{path}")
+
+
+def apiserver_version(address: str) -> str:
+    """``gitVersion`` from an apiserver's ``/version``, asked directly."""
+    response = _apiserver_get(address, "/version")
     if response.status != 200:
         raise urllib3.exceptions.HTTPError(f"/version answered HTTP {response.status}")
     return str(json.loads(response.data)["gitVersion"])
@@ -65,9 +70,7 @@ def apiserver_version(address: str) -> str:
 
 def apiserver_ready(address: str) -> None:
     """An apiserver's own ``/readyz`` answers 200; until then it may refuse requests its RBAC has not loaded."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
-        response = _insecure.request("GET", f"https://{address}:{APISERVER_PORT}/readyz")
+    response = _apiserver_get(address, "/readyz")
     assert response.status == 200, f"https://{address}:{APISERVER_PORT}/readyz answered HTTP {response.status}"
 
 
