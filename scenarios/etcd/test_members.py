@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections import Counter
 
@@ -10,9 +11,9 @@ import pytest
 from kindchaos.cluster.etcd import endpoint_health, has_quorum, leader_name, member_list
 from kindchaos.cluster.workload import Workload
 from kindchaos.evidence.scenario import ChaosRun
-from kindchaos.expect import stays, within_budget
-from kindchaos.expect.budget import assert_within_budget
+from kindchaos.expect import eventually
 from kindchaos.faults import ComponentDown
+from kindchaos.faults.control_plane import BACKOFF_WITHIN
 from kindchaos.observe import etcd_status, figures
 from kindchaos.observe.ledger import WriteLedger
 
@@ -29,6 +30,8 @@ WRITES_STEADY_S = 10  # writes all succeeding for this long while the member is 
 WRITES_STEADY_WITHIN_S = 60  # haproxy needs a few failed health checks to take the member-less apiserver out
 NEW_LEADER_S = 10
 QUORUM_FAILING_HELD_S = 15
+WRITES_FAIL_WITHIN_S = 30  # budget: writes failing once the second member is down (haproxy, apiservers' health)
+WRITES_BACK_S = 60  # budget: the first write accepted after the first member's manifest returned
 
 
 def roles(chaos: ChaosRun) -> tuple[str, list[str]]:
@@ -57,22 +60,28 @@ def ledger_figures(chaos: ChaosRun, ledger: WriteLedger, start: float | None, en
     chaos.figure("write_failure_reasons", "; ".join(f"{n}x {r}" for r, n in reasons.most_common(3)) or "none", unit="")
 
 
-def assert_no_write_lost(chaos: ChaosRun, ledger: WriteLedger) -> None:
+def check_no_write_lost(chaos: ChaosRun, ledger: WriteLedger) -> None:
     ledger.stop()
     report = ledger.verify()
     chaos.figure("ledger_acknowledged", report.acknowledged, unit="")
     chaos.figure("ledger_failed", report.failed, unit="")
-    assert report.intact, f"ledger: missing {report.missing}, wrong {report.wrong_value}, {report.regressions}"
+    chaos.check.that(
+        "no_write_lost",
+        report.intact,
+        what="every acknowledged ledger write readable with its value, resourceVersions never going back",
+        measured=report.summary(),
+    )
 
 
 def test_one_member_down(chaos: ChaosRun) -> None:
-    """With one of three etcd members (a follower) down, API writes and reads keep succeeding once haproxy stops
-    sending to the apiserver beside it, no acknowledged write is lost, and after the restore the member
-    catches up to the others' revision within 60 s.
+    """With one of three etcd members (a follower) down, API writes [writes_steady] and reads [reads_succeed]
+    keep succeeding once haproxy stops sending to the apiserver beside it, no acknowledged write is lost
+    [no_write_lost], and after the restore the member catches up to the others' revision within 60 s
+    [caught_up].
 
-    ko: etcd 멤버 세 개 중 하나(팔로워)가 내려가도, haproxy가 그 옆의
-    apiserver로 보내기를 멈춘 뒤에는 API 쓰기와 읽기가 계속 성공하고, 확인 응답을 받은
-    쓰기는 하나도 잃지 않으며, 복구 후 그 멤버는 60초 안에 다른 멤버들의 리비전을 따라잡습니다.
+    ko: etcd 멤버 세 개 중 하나(팔로워)가 내려가도, haproxy가 그 옆의 apiserver로 보내기를 멈춘 뒤에는 API
+    쓰기 [writes_steady]와 읽기 [reads_succeed]가 계속 성공하고, 확인 응답을 받은 쓰기는 하나도 잃지 않으며
+    [no_write_lost], 복구 후 그 멤버는 60초 안에 다른 멤버들의 리비전을 따라잡습니다 [caught_up].
     """
     cluster = chaos.cluster
     _, followers = roles(chaos)
@@ -84,39 +93,55 @@ def test_one_member_down(chaos: ChaosRun) -> None:
         chaos.fault(ComponentDown(cluster, "etcd", node=down)) as outage,
         chaos.step(f"during: writes all succeed for {WRITES_STEADY_S} s with {down}'s member down"),
     ):
-        within_budget(
+        chaos.check.reaches(
+            "writes_steady",
             lambda: last_writes_ok(ledger, WRITES_STEADY_S),
             budget=WRITES_STEADY_WITHIN_S,
-            what=f"{WRITES_STEADY_S} s of successful writes",
+            what=f"{WRITES_STEADY_S} s in a row of successful ledger writes, from the proof",
         )
+        steady_from = time.monotonic() - WRITES_STEADY_S
     inject, restore, returned = outage.at("inject"), outage.at("restore"), outage.at("returned")
     assert inject is not None and restore is not None and returned is not None
     with chaos.step(f"after: {down} catches up within {CATCH_UP_S} s; no acknowledged write lost"):
         others = [n for n in cluster.control_planes if n != down]
         target = etcd_status.highest_revision(probe.samples, others, at=restore)
         assert target is not None, "no revision from the other members before the restore"
-        within_budget(
+        # A fixed wait; the catch-up time is read from the probe's samples and held to its budget below.
+        eventually(
             lambda: etcd_status.caught_up(probe.samples, down, revision=target, after=returned) is not None,
-            budget=CATCH_UP_S,
-            what=f"{down} at revision {target} or later",
+            within=CATCH_UP_S * 2,
+            expected=f"{down} at revision {target} or later",
             interval=0.5,
         )
         caught = etcd_status.caught_up(probe.samples, down, revision=target, after=returned)
-        assert caught is not None
-        chaos.figure("catch_up_s", caught - returned, budget=CATCH_UP_S, note=f"to revision {target}, from its start")
+        chaos.check.within(
+            "caught_up",
+            None if caught is None else caught - returned,
+            budget=CATCH_UP_S,
+            what=f"{down} at the others' revision {target}, from its start",
+        )
         ledger_figures(chaos, ledger, inject, restore)
         reads = figures.between(api.samples, inject, restore)
-        chaos.figure("read_success_ratio_during_fault", figures.success_ratio(reads), unit="")
-        assert_no_write_lost(chaos, ledger)
+        chaos.figure("read_success_ratio_during_fault", figures.success_ratio(reads), unit="", note="from inject")
+        steady_reads = figures.between(api.samples, steady_from, restore)
+        chaos.figure("reads_while_writes_steady", len(steady_reads), unit="")
+        chaos.check.at_least(
+            "reads_succeed",
+            figures.success_ratio(steady_reads),
+            1.0,
+            what=f"share of API reads answered from the {WRITES_STEADY_S} s of steady writes to the restore",
+        )
+        check_no_write_lost(chaos, ledger)
 
 
 def test_membership_view_during_member_outage(chaos: ChaosRun) -> None:
     """While one etcd member is down, `etcdctl member list` still lists all three members (membership is not
-    health) and `etcdctl endpoint health --cluster` marks the stopped one unhealthy and the other two healthy.
+    health) [three_members_listed] and `etcdctl endpoint health --cluster` marks the stopped one unhealthy and
+    the other two healthy [stopped_one_unhealthy].
 
-    ko: etcd 멤버 하나가 내려가 있는 동안에도 `etcdctl member list`는 세 멤버를
-    모두 보여 주고(멤버십은 상태가 아닙니다), `etcdctl endpoint health
-    --cluster`는 멈춘 멤버를 unhealthy로, 나머지 둘을 healthy로 표시합니다.
+    ko: etcd 멤버 하나가 내려가 있는 동안에도 `etcdctl member list`는 세 멤버를 모두 보여 주고(멤버십은
+    상태가 아닙니다) [three_members_listed], `etcdctl endpoint health --cluster`는 멈춘 멤버를 unhealthy로,
+    나머지 둘을 healthy로 표시합니다 [stopped_one_unhealthy].
     """
     cluster = chaos.cluster
     _, followers = roles(chaos)
@@ -129,21 +154,33 @@ def test_membership_view_during_member_outage(chaos: ChaosRun) -> None:
         health = endpoint_health(vantage)
         chaos.attach_text("\n".join(f"{m.member_id:x} {m.name} {m.client_urls}" for m in members), name="member list")
         chaos.attach_text("\n".join(f"{url}: {ok} {error}" for url, (ok, error) in health.items()), name="health")
-        assert sorted(m.name for m in members) == sorted(cluster.control_planes), members
+        listed = sorted(m.name for m in members)
+        chaos.check.that(
+            "three_members_listed",
+            listed == sorted(cluster.control_planes),
+            what="member list names every control plane's member",
+            measured=str(listed),
+        )
         stopped = {u for m in members if m.name == down for u in m.client_urls}
         unhealthy = {url for url, (ok, _) in health.items() if not ok}
-        assert unhealthy == stopped, f"unhealthy {unhealthy}, stopped member serves {stopped}"
-        assert len(health) == 3, health
+        chaos.check.that(
+            "stopped_one_unhealthy",
+            unhealthy == stopped and len(health) == 3,
+            what=f"of 3 endpoints exactly the stopped member's ({sorted(stopped)}) unhealthy",
+            measured=f"{len(health)} endpoints, unhealthy {sorted(unhealthy)}",
+        )
         chaos.figure("members_listed", len(members), unit="")
         chaos.figure("members_unhealthy", len(unhealthy), unit="", note=" ".join(health[u][1] for u in unhealthy))
 
 
 def test_leader_lost(chaos: ChaosRun) -> None:
-    """When the etcd leader's member stops, the other two elect a new leader within 10 s; API writes fail at most
-    briefly and no acknowledged write is lost.
+    """When the etcd leader's member stops, the other two elect a new leader within 10 s [new_leader_elected,
+    raft_term_rose]; API writes fail at most briefly [writes_back_soon] and no acknowledged write is lost
+    [no_write_lost].
 
-    ko: etcd 리더 멤버가 멈추면 나머지 둘이 10초 안에 새 리더를 뽑습니다. API 쓰기는
-    길어야 잠깐 실패하고, 확인 응답을 받은 쓰기는 하나도 잃지 않습니다.
+    ko: etcd 리더 멤버가 멈추면 나머지 둘이 10초 안에 새 리더를 뽑습니다 [new_leader_elected, raft_term_rose].
+    API 쓰기는 길어야 잠깐 실패하고 [writes_back_soon], 확인 응답을 받은 쓰기는 하나도 잃지 않습니다
+    [no_write_lost].
     """
     cluster = chaos.cluster
     leader, followers = roles(chaos)
@@ -158,38 +195,52 @@ def test_leader_lost(chaos: ChaosRun) -> None:
     ):
         inject = outage.at("inject")
         assert inject is not None
-        within_budget(
+        # A fixed wait; the election time is read from the probe's samples and held to its budget below.
+        eventually(
             lambda: etcd_status.leader_seen(probe.samples, other_than=leader, after=inject) is not None,
-            budget=NEW_LEADER_S,
-            what="a new etcd leader",
+            within=NEW_LEADER_S * 3,
+            expected="a new etcd leader",
             interval=0.5,
         )
         new = etcd_status.leader_seen(probe.samples, other_than=leader, after=inject)
         assert new is not None
-        within_budget(lambda: last_writes_ok(ledger, 5), budget=WRITES_STEADY_WITHIN_S, what="5 s of successful writes")
+        chaos.check.within(
+            "new_leader_elected",
+            new.mono - inject,
+            budget=NEW_LEADER_S,
+            what=f"a member other than {leader} leading, from the inject",
+            note=str(new.detail),
+        )
+        chaos.check.reaches(
+            "writes_back_soon",
+            lambda: last_writes_ok(ledger, 5),
+            budget=WRITES_STEADY_WITHIN_S,
+            what="5 s in a row of successful ledger writes, from the new leader",
+        )
     with chaos.step("after: election figures; no acknowledged write lost"):
         last_led = max(
             (s.mono for s in probe.samples if s.ok and s.mono < new.mono and s.detail.get("leader") == leader),
             default=None,
         )
-        chaos.figure("new_leader_seen_after_inject_s", new.mono - inject, budget=NEW_LEADER_S, note=str(new.detail))
         chaos.figure("leaderless_s", None if last_led is None else new.mono - last_led, note="probe every 0.5 s")
         chaos.figure("raft_term_before", term_before, unit="")
         chaos.figure("raft_term_after", new.detail["term"], unit="")
         chaos.figure("old_leader_stopped_s", outage.figures.get("proven_after_s"), note="kubelet stops etcd gracefully")
         ledger_figures(chaos, ledger, inject, outage.at("restore"))
-        assert new.detail["term"] > term_before, f"raft term {new.detail['term']} not above {term_before}"
-        assert_no_write_lost(chaos, ledger)
+        chaos.check.at_least(
+            "raft_term_rose", new.detail["term"], term_before + 1, what="the new leader's raft term, above the old one"
+        )
+        check_no_write_lost(chaos, ledger)
 
 
 def test_quorum_lost(chaos: ChaosRun, workload: Workload) -> None:
-    """With two of three etcd members down, quorum is lost: every API write fails, while the running workload
-    keeps answering through its Service; after the restore quorum returns and every acknowledged write is
-    present.
+    """With two of three etcd members down, quorum is lost [quorum_lost]: every API write fails [writes_failing],
+    while the running workload keeps answering through its Service [service_answered]; after the restore quorum
+    returns [quorum_back, writes_back] and every acknowledged write is present [no_write_lost].
 
-    ko: etcd 멤버 세 개 중 두 개가 내려가면 쿼럼을 잃습니다. 모든 API 쓰기가 실패하지만,
-    실행 중인 워크로드는 Service를 통해 계속 응답합니다. 복구 후 쿼럼이 돌아오고 확인 응답을
-    받은 쓰기는 모두 남아 있습니다.
+    ko: etcd 멤버 세 개 중 두 개가 내려가면 쿼럼을 잃습니다 [quorum_lost]. 모든 API 쓰기가 실패하지만
+    [writes_failing], 실행 중인 워크로드는 Service를 통해 계속 응답합니다 [service_answered]. 복구 후 쿼럼이
+    돌아오고 [quorum_back, writes_back] 확인 응답을 받은 쓰기는 모두 남아 있습니다 [no_write_lost].
     """
     cluster = chaos.cluster
     leader, followers = roles(chaos)
@@ -209,27 +260,52 @@ def test_quorum_lost(chaos: ChaosRun, workload: Workload) -> None:
             recent = ledger.samples[-2:]
             assert recent and not any(s.ok for s in recent), f"a write succeeded: {recent}"
 
-        within_budget(writes_failing, budget=30, what="writes failing without quorum")
-        stays(writes_failing, during=QUORUM_FAILING_HELD_S, interval=1, expected="every write failing")
+        eventually(writes_failing, within=WRITES_FAIL_WITHIN_S, expected="writes failing without quorum")
+        chaos.check.stays(
+            "writes_failing",
+            writes_failing,
+            during=QUORUM_FAILING_HELD_S,
+            interval=1,
+            expected="the last two ledger writes failed",
+        )
         lost = has_quorum(vantage)
         chaos.attach_text(f"exit {lost.code}\n{lost.output}", name=f"etcdctl endpoint health on {vantage}")
-        assert lost.code != 0, f"etcd on {vantage} still reports health without quorum: {lost.output}"
+        chaos.check.that(
+            "quorum_lost",
+            lost.code != 0,
+            what=f"etcdctl endpoint health on {vantage} fails with two members down",
+            measured=f"exit {lost.code}: {lost.output.strip()[-160:]}",
+        )
     lost_at, restore, restored = two.at("proven"), one.at("restore"), one.at("restored")
     assert lost_at is not None and restore is not None and restored is not None
     with chaos.step("after: quorum back; the Service never failed; every acknowledged write present"):
-        within_budget(lambda: last_writes_ok(ledger, 3), budget=60, what="writes succeeding again")
+        eventually(lambda: last_writes_ok(ledger, 3), within=BACKOFF_WITHIN, expected="writes succeeding again")
         back = figures.first_success_after(ledger.samples, two.at("restore") or restore)
         writes_down = figures.unavailability_windows(figures.between(ledger.samples, one.at("inject"), None))
         longest = max((w.seconds or 0.0 for w in writes_down), default=0.0)
         during_service = figures.between(service.samples, lost_at, restored)
         during_api = figures.between(api.samples, lost_at, restore)
         chaos.figure("write_unavailability_s", longest)
-        chaos.figure("writes_back_after_quorum_restore_s", back, note="from moving the first member back")
         ledger_figures(chaos, ledger, lost_at, restore)
         chaos.figure("api_read_success_ratio_without_quorum", figures.success_ratio(during_api), unit="")
         chaos.figure("service_requests_without_quorum", len(during_service), unit="")
-        chaos.figure("service_success_ratio_without_quorum", figures.success_ratio(during_service), unit="")
-        assert_within_budget(back, budget=60, what="the first write after quorum was restored")
-        assert figures.success_ratio(during_service) == 1.0, "the Service failed requests while only etcd was down"
-        assert has_quorum(vantage).code == 0, "etcd has no quorum after the restore"
-        assert_no_write_lost(chaos, ledger)
+        chaos.check.at_least(
+            "service_answered",
+            figures.success_ratio(during_service),
+            1.0,
+            what="share of Service requests answered without quorum",
+        )
+        chaos.check.within(
+            "writes_back",
+            back,
+            budget=WRITES_BACK_S,
+            what="the first write accepted, from moving the first member's manifest back",
+        )
+        healthy = has_quorum(vantage)
+        chaos.check.that(
+            "quorum_back",
+            healthy.code == 0,
+            what=f"etcdctl endpoint health on {vantage} passes after the restore",
+            measured=f"exit {healthy.code}",
+        )
+        check_no_write_lost(chaos, ledger)

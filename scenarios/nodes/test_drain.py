@@ -40,13 +40,15 @@ def apply(chaos: ChaosRun, docs: list[dict[str, Any]]) -> None:
 
 
 def test_drain_with_a_pod_disruption_budget(chaos: ChaosRun, workload_namespace: Workload) -> None:
-    """Draining a worker that runs both web replicas (PDB minAvailable 1) cordons it and evicts them one at a
-    time, so at least one replica is available throughout; the DaemonSet pod stays; uncordon makes it
-    schedulable.
+    """Draining a worker that runs both web replicas (PDB minAvailable 1) cordons it [cordoned] and evicts them
+    one at a time [web_pods_moved, pdb_refused_one], so at least one replica is available throughout
+    [one_replica_available]; the DaemonSet pod stays [daemonset_pod_stays]; uncordon makes it schedulable
+    [uncordoned].
 
-    ko: web 레플리카 두 개가 모두 있는 워커를 drain하면(PDB minAvailable 1)
-    노드가 cordon되고 파드가 하나씩 축출되므로, 그동안 항상 적어도 하나의 레플리카가 사용
-    가능합니다. DaemonSet 파드는 남아 있고, uncordon하면 다시 스케줄할 수 있게 됩니다.
+    ko: web 레플리카 두 개가 모두 있는 워커를 drain하면(PDB minAvailable 1) 노드가 cordon되고 [cordoned]
+    파드가 하나씩 축출되므로 [web_pods_moved, pdb_refused_one], 그동안 항상 적어도 하나의 레플리카가 사용
+    가능합니다 [one_replica_available]. DaemonSet 파드는 남아 있고 [daemonset_pod_stays], uncordon하면 다시
+    스케줄할 수 있게 됩니다 [uncordoned].
     """
     workload, cluster = workload_namespace, chaos.cluster
     node, ns = cluster.workers[0], workload_namespace.namespace
@@ -69,13 +71,25 @@ def test_drain_with_a_pod_disruption_budget(chaos: ChaosRun, workload_namespace:
         chaos.fault(NodeDrained(cluster, node, timeout=DRAIN_WITHIN_S)) as drained,
         chaos.step(f"during: {node} cordoned, web pods moved, the DaemonSet pod still there"),
     ):
-        assert is_unschedulable(cluster, node), f"{node} not cordoned"
+        cordoned = is_unschedulable(cluster, node)
+        chaos.check.that("cordoned", cordoned, what=f"{node} unschedulable", measured=f"unschedulable={cordoned}")
         moved = web_nodes(chaos, workload)
-        assert node not in moved.values() and len(moved) == 2, f"web pods after the drain: {moved}"
+        chaos.check.that(
+            "web_pods_moved",
+            node not in moved.values() and len(moved) == 2,
+            what=f"both web pods running elsewhere than {node}",
+            measured=str(moved),
+        )
         agents = pod_states(cluster, ns, f"app={AGENT}")
-        assert agents == agents_before, f"DaemonSet pods changed: {agents_before} -> {agents}"
+        chaos.check.that(
+            "daemonset_pod_stays",
+            agents == agents_before,
+            what="the DaemonSet pods keep their UID, node and restart count",
+            measured="unchanged" if agents == agents_before else f"{agents_before} -> {agents}",
+        )
     with chaos.step("after: uncordoned; at least one web replica available throughout; figures"):
-        assert not is_unschedulable(cluster, node), f"{node} still cordoned"
+        still = is_unschedulable(cluster, node)
+        chaos.check.that("uncordoned", not still, what=f"{node} schedulable again", measured=f"unschedulable={still}")
         inject, restored = drained.at("inject"), drained.at("restored")
         assert inject is not None and restored is not None
         counts = node_loss.available_counts(chaos.timeline, ns, "web-", after=inject)
@@ -96,17 +110,28 @@ def test_drain_with_a_pod_disruption_budget(chaos: ChaosRun, workload_namespace:
             unit="",
             note=failed[0].detail.get("error", "") if failed else "",
         )
-        assert len(web_evicted) == 2, f"web pods evicted: {web_evicted}"
-        assert drained.result.refused, "the PDB never refused an eviction: the drain did not have to wait for it"
-        assert lowest is not None and lowest >= 1, f"available web replicas fell to {lowest} during the drain"
+        chaos.check.equals("web_evicted", len(web_evicted), 2, what="web pods evicted by the drain")
+        chaos.check.at_least(
+            "pdb_refused_one",
+            len(drained.result.refused),
+            1,
+            what="evictions the PDB refused first (the drain waited for a replacement)",
+        )
+        chaos.check.at_least(
+            "one_replica_available",
+            lowest,
+            1,
+            what="fewest web replicas available at any pod record during the drain",
+        )
 
 
 def test_drain_blocked_by_a_pod_disruption_budget(chaos: ChaosRun, workload_namespace: Workload) -> None:
     """With minAvailable equal to the replica count, a drain evicts nothing and times out naming each blocked pod
-    and the budget; the workload is untouched.
+    and the budget [drain_refused_naming]; the workload is untouched [pods_unchanged].
 
     ko: minAvailable이 레플리카 수와 같으면 drain은 아무것도 축출하지 못하고, 막힌
-    파드와 예산(PDB)을 하나하나 알려 주며 시간 초과로 끝납니다. 워크로드는 건드려지지 않습니다.
+    파드와 예산(PDB)을 하나하나 알려 주며 시간 초과로 끝납니다 [drain_refused_naming]. 워크로드는
+    건드려지지 않습니다 [pods_unchanged].
     """
     workload, cluster = workload_namespace, chaos.cluster
     node, ns = cluster.workers[0], workload_namespace.namespace
@@ -128,11 +153,22 @@ def test_drain_blocked_by_a_pod_disruption_budget(chaos: ChaosRun, workload_name
         refused_for = time.monotonic() - started
         message = str(refused.value)
         chaos.attach_text(message, name="drain refusal")
-        for pod in blocked_pods:
-            assert f"{ns}/{pod}" in message, f"{pod} not named in: {message}"
-        assert f"disruption budget {BUDGET}" in message, f"budget {BUDGET!r} not named in: {message}"
+        unnamed = [pod for pod in blocked_pods if f"{ns}/{pod}" not in message]
+        chaos.check.that(
+            "drain_refused_naming",
+            not unnamed and f"disruption budget {BUDGET}" in message,
+            what=f"the refusal names each blocked pod {blocked_pods} and 'disruption budget {BUDGET}'",
+            measured=message[:300],
+        )
     with chaos.step("after: no web pod evicted or restarted; the node is schedulable again"):
-        assert pod_states(cluster, ns, "app=web") == before, "the drain changed the web pods"
-        assert not is_unschedulable(cluster, node), f"{node} still cordoned"
+        after = pod_states(cluster, ns, "app=web")
+        chaos.check.that(
+            "pods_unchanged",
+            after == before,
+            what="the web pods keep their UID, node and restart count",
+            measured="unchanged" if after == before else f"the drain changed the web pods: {before} -> {after}",
+        )
+        still = is_unschedulable(cluster, node)
+        chaos.check.that("uncordoned", not still, what=f"{node} schedulable again", measured=f"unschedulable={still}")
         chaos.figure("drain_refused_for_s", refused_for, note=f"the drain's deadline was {BLOCKED_FOR_S} s")
         chaos.figure("cordoned_s", (cordoned.at("restore") or 0) - (cordoned.at("inject") or 0))

@@ -22,14 +22,18 @@ pytestmark = [
 @pytest.mark.topology("single")
 def test_kubeadm_upgrade_single(chaos: ChaosRun, workload_namespace: Workload) -> None:
     """kubeadm upgrades a cluster one minor version (plan, apply, then every node drained, upgraded and
-    uncordoned): every component and node ends on the new version, no kubelet is ever newer than the apiserver,
-    objects made before are unchanged, no acknowledged write is lost, at most 2 % of Service requests fail, no
-    drain evicts a web replica unless another is available (PDB) and a web replica is available throughout.
+    uncordoned): every component and node ends on the new version [every_version_new], no kubelet is ever newer
+    than the apiserver [no_skew_breach], objects made before are unchanged [objects_unchanged], no acknowledged
+    write is lost [no_write_lost], at most 2 % of Service requests fail [service_failures], no drain evicts a web
+    replica unless another is available (PDB) [pdb_held_at_evictions] and a web replica is available throughout
+    [available_throughout].
 
     ko: kubeadm으로 클러스터를 한 마이너 버전 올리면(plan, apply, 그다음 노드마다 drain, 업그레이드, uncordon)
-    모든 구성 요소와 노드가 새 버전이 되고, 어떤 kubelet도 apiserver보다 새 버전인 적이 없으며, 업그레이드
-    전에 만든 오브젝트는 그대로이고, 확인된 쓰기는 하나도 잃지 않으며, Service 요청 실패는 2 % 이하이고,
-    drain은 다른 web 레플리카가 사용 가능할 때만 축출하며(PDB), web 레플리카가 항상 하나 이상 사용 가능합니다.
+    모든 구성 요소와 노드가 새 버전이 되고 [every_version_new], 어떤 kubelet도 apiserver보다 새 버전인 적이
+    없으며 [no_skew_breach], 업그레이드 전에 만든 오브젝트는 그대로이고 [objects_unchanged], 확인된 쓰기는
+    하나도 잃지 않으며 [no_write_lost], Service 요청 실패는 2 % 이하이고 [service_failures], drain은 다른 web
+    레플리카가 사용 가능할 때만 축출하며(PDB) [pdb_held_at_evictions], web 레플리카가 항상 하나 이상 사용
+    가능합니다 [available_throughout].
     """
     upgrade_drill.run(chaos, workload_namespace)
 
@@ -37,17 +41,19 @@ def test_kubeadm_upgrade_single(chaos: ChaosRun, workload_namespace: Workload) -
 @pytest.mark.topology("ha")
 def test_kubeadm_upgrade_ha(chaos: ChaosRun, workload_namespace: Workload) -> None:
     """With three control planes, kubeadm upgrades them one at a time (apply on the first, upgrade node on the
-    others), then every node is drained, upgraded and uncordoned: every component ends on the new version, no
-    kubelet is ever newer than an apiserver, no acknowledged write is lost, at most 2 % of Service requests
-    fail and no drain evicts a web replica unless another is available (PDB). Availability at every moment is
-    not claimed: a control plane's etcd upgrade stalls the kubelets connected through it, and the node
-    controller marks their pods NotReady for seconds (measured, not asserted).
+    others), then every node is drained, upgraded and uncordoned: every component ends on the new version
+    [every_version_new], no kubelet is ever newer than an apiserver [no_skew_breach], objects made before are
+    unchanged [objects_unchanged], no acknowledged write is lost [no_write_lost], at most 2 % of Service requests
+    fail [service_failures] and no drain evicts a web replica unless another is available (PDB)
+    [pdb_held_at_evictions].
 
     ko: 컨트롤 플레인이 셋이면 kubeadm은 하나씩 업그레이드하고(첫 번째에서 apply, 나머지에서 upgrade node),
-    그다음 노드마다 drain, 업그레이드, uncordon합니다. 모든 구성 요소가 새 버전이 되고, 어떤 kubelet도
-    apiserver보다 새 버전인 적이 없으며, 확인된 쓰기는 하나도 잃지 않고, Service 요청 실패는 2 % 이하이며,
-    drain은 다른 web 레플리카가 사용 가능할 때만 축출합니다(PDB). 매 순간의 가용성은 주장하지 않습니다.
-    컨트롤 플레인의 etcd를 업그레이드하는 동안 그 노드를 거쳐 연결된 kubelet이 멈추고, 노드 컨트롤러가
-    그 파드들을 몇 초 동안 NotReady로 표시합니다(측정만 하고 단언하지 않음).
+    그다음 노드마다 drain, 업그레이드, uncordon합니다. 모든 구성 요소가 새 버전이 되고 [every_version_new],
+    어떤 kubelet도 apiserver보다 새 버전인 적이 없으며 [no_skew_breach], 업그레이드 전에 만든 오브젝트는
+    그대로이고 [objects_unchanged], 확인된 쓰기는 하나도 잃지 않고 [no_write_lost], Service 요청 실패는 2 %
+    이하이며 [service_failures], drain은 다른 web 레플리카가 사용 가능할 때만 축출합니다(PDB)
+    [pdb_held_at_evictions].
     """
+    # Availability at every moment is measured, not claimed, on `ha`: a control plane's etcd upgrade stalls the
+    # kubelets connected through its apiserver, and the node controller marks their pods NotReady for seconds.
     upgrade_drill.run(chaos, workload_namespace, available_throughout=False)

@@ -123,6 +123,36 @@ def _answers(args: argparse.Namespace) -> int:
     return 0
 
 
+def _evidence_save(args: argparse.Namespace) -> int:
+    from kindchaos.evidence.quoted import save
+
+    path = save(Path(args.findings), args.run, root=Path(args.root))
+    print(f"saved {path} ({path.stat().st_size / 1e3:.0f} kB) and {path.parent / 'tables.md'}")
+    return 0
+
+
+def _evidence_table(args: argparse.Namespace) -> int:
+    from kindchaos.evidence.quoted import table
+
+    print(table(Path(args.findings), figures=args.figures), end="")
+    return 0
+
+
+def _evidence_readme(args: argparse.Namespace) -> int:
+    from kindchaos.evidence.quoted import refresh_readme
+
+    changed = refresh_readme(Path(args.readme), root=Path(args.root), write=not args.check)
+    if args.check and changed:
+        runs = ", ".join(changed)
+        print(
+            f"kindchaos: {args.readme} differs from the evidence of {runs} (fix: kindchaos evidence readme)",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"{args.readme}: " + (f"updated from {', '.join(changed)}" if changed else "every evidence block current"))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kindchaos", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -175,6 +205,23 @@ def build_parser() -> argparse.ArgumentParser:
     answers.add_argument("--lang", choices=LANGUAGES, default="en", help="sheet language (default: %(default)s)")
     answers.add_argument("--output", default="reports/answers", help="where the sheet goes (default: %(default)s)")
     answers.set_defaults(func=_answers)
+
+    evidence = sub.add_parser("evidence", help="commit a run's findings and make the README's tables from them")
+    evidence_sub = evidence.add_subparsers(dest="evidence_command", required=True)
+    saving = evidence_sub.add_parser("save", help="copy findings into docs/evidence/RUN/ (redacted, trimmed)")
+    saving.add_argument("run", help="the run's folder name, e.g. 2026-12-02-catalogue")
+    saving.add_argument("--findings", default="reports/findings.json", help="findings file (default: %(default)s)")
+    saving.add_argument("--root", default="docs/evidence", help="evidence folder (default: %(default)s)")
+    saving.set_defaults(func=_evidence_save)
+    tabling = evidence_sub.add_parser("table", help="print a findings file's checks (and figures) as Markdown")
+    tabling.add_argument("findings", help="a findings file, e.g. docs/evidence/RUN/findings.json")
+    tabling.add_argument("--figures", action="store_true", help="also every figure that is not a check")
+    tabling.set_defaults(func=_evidence_table)
+    readme = evidence_sub.add_parser("readme", help="rewrite the README's evidence blocks from docs/evidence")
+    readme.add_argument("--readme", default="README.md", help="the file to rewrite (default: %(default)s)")
+    readme.add_argument("--root", default="docs/evidence", help="evidence folder (default: %(default)s)")
+    readme.add_argument("--check", action="store_true", help="change nothing; exit 1 if a block is stale")
+    readme.set_defaults(func=_evidence_readme)
     return parser
 
 

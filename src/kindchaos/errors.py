@@ -41,6 +41,10 @@ class RestoreError(KindChaosError):
     """A fault could not be undone or its undoing could not be proven."""
 
 
+class ObserverStopped(KindChaosError):
+    """A probe, ledger or watch ended before the scenario stopped it: its figures would be incomplete."""
+
+
 class ClaimViolated(AssertionError):
     """A scenario's claim did not hold."""
 

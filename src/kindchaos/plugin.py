@@ -61,6 +61,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="where each scenario's claim and figures are merged (default: reports/findings.json)",
     )
     parser.addini("kindchaos_findings", "default for --findings", default="reports/findings.json")
+    parser.addini(
+        "kindchaos_alluredir",
+        "allure-pytest's --alluredir for a session that runs scenarios and names none (other sessions write none)",
+        default="reports/allure-results",
+    )
+    parser.addini("kindchaos_scenarios", "the folder of the scenario catalogue", default="scenarios")
 
 
 def budget_scale_option(config: pytest.Config) -> float:
@@ -74,8 +80,24 @@ def budget_scale_option(config: pytest.Config) -> float:
     return value
 
 
+def runs_scenarios(config: pytest.Config) -> bool:
+    """Whether the session's paths (or testpaths, when none are given) include the scenario catalogue."""
+    catalogue = (config.rootpath / config.getini("kindchaos_scenarios")).resolve()
+    paths = config.args or list(config.getini("testpaths")) or ["."]
+    for arg in paths:
+        path = (config.invocation_params.dir / str(arg).split("::", 1)[0]).resolve()
+        if path == catalogue or catalogue in path.parents or path in catalogue.parents:
+            return True
+    return False
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
+    """Runs before allure-pytest's, so a scenario session's default --alluredir is seen by it."""
     from kindchaos.evidence.attach import install_phase_steps
+
+    if getattr(config.option, "allure_report_dir", None) is None and runs_scenarios(config):
+        config.option.allure_report_dir = str(config.rootpath / config.getini("kindchaos_alluredir"))
     from kindchaos.expect.budget import set_budget_scale
 
     for line in MARKERS:
@@ -165,6 +187,23 @@ def pytest_runtest_makereport(
     return report
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """A scenario that passed but left a clause of its claim with no check that ran fails: nothing is claimed
+    that was not checked."""
+    from kindchaos.errors import ClaimViolated, ObserverStopped
+    from kindchaos.evidence.scenario import ChaosRun
+
+    yield
+    run = getattr(item, "funcargs", {}).get("chaos")
+    if not isinstance(run, ChaosRun):
+        return
+    if problems := run.observer_problems():
+        raise ObserverStopped("an observer stopped before the scenario ended: " + "; ".join(problems))
+    if missing := run.unchecked_clauses():
+        raise ClaimViolated(f"claim clause without a check that ran: {', '.join(missing)} (add chaos.check calls)")
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     from kindchaos.evidence import findings, report_files
     from kindchaos.expect.budget import budget_scale
@@ -198,15 +237,24 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 def claim_of(item: pytest.Item) -> Claim | None:
     """The claim a scenario states: its question marker and its docstring, per language."""
+    from kindchaos.claims import parse_claim
     from kindchaos.evidence.findings import Claim
-    from kindchaos.questions import claim_sentences, question_text
+    from kindchaos.questions import question_text
 
     question = _marker_arg(item, "question")
     if question is None:
         return None
-    sentences = claim_sentences(getattr(getattr(item, "function", None), "__doc__", None))
+    text = parse_claim(getattr(getattr(item, "function", None), "__doc__", None))
+    clauses = {
+        lang: [{"text": clause.text, "checks": list(clause.checks)} for clause in found]
+        for lang, found in text.clauses.items()
+    }
     return Claim(
-        question=question_text(question), sentence=sentences.get("en", ""), question_id=question, sentences=sentences
+        question=question_text(question),
+        sentence=text.sentences.get("en", ""),
+        question_id=question,
+        sentences=text.sentences,
+        clauses=clauses,
     )
 
 

@@ -1,7 +1,7 @@
 """The interview questions the catalogue answers; scenarios name them with ``@pytest.mark.question(id)``.
 
-A scenario's docstring is its claim: the English sentence first, then a paragraph starting ``ko:`` with
-the same claim in Korean, so both answer sheets are written from what the scenario itself says.
+A scenario's docstring is its claim (``kindchaos.claims``), in English and Korean, so both answer sheets
+are written from what the scenario itself says.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ QUESTIONS_KO = {
     "engine": "시나리오 엔진은 장애를 증명하고, 관찰하고, 되돌리나요? (라이브러리 자체 검사)",
 }
 LANGUAGES = ("en", "ko")
-KOREAN_PREFIX = "ko:"
 
 
 def question_text(question_id: str, lang: str = "en") -> str:
@@ -43,19 +42,3 @@ def question_text(question_id: str, lang: str = "en") -> str:
 def question_id_of(text: str) -> str | None:
     """The id of a question given its English text (findings written before ids were recorded)."""
     return next((qid for qid, known in QUESTIONS.items() if known == text), None)
-
-
-def claim_sentences(docstring: str | None) -> dict[str, str]:
-    """A scenario docstring split into its claim per language: ``{"en": ..., "ko": ...}``."""
-    english: list[str] = []
-    korean: list[str] = []
-    for paragraph in (docstring or "").split("\n\n"):
-        text = " ".join(paragraph.split())
-        if text.startswith(KOREAN_PREFIX):
-            korean.append(text.removeprefix(KOREAN_PREFIX).strip())
-        elif text:
-            english.append(text)
-    sentences = {"en": " ".join(english)}
-    if korean:
-        sentences["ko"] = " ".join(korean)
-    return {lang: text for lang, text in sentences.items() if text}

@@ -77,6 +77,10 @@ def test_the_answer_sheets_state_the_measured_figure_and_what_did_not_run(scenar
         assert confirmed in block.splitlines()[1]
         assert f"`crash_to_new_container_s` = {format_value(figure['value'], figure['unit'])}" in block
         assert f"`{crash['test']}`" in block
+        killed = next(c for c in crash["checks"] if c["name"] == "old_container_killed")
+        assert killed["held"] and killed["measured"] == "137", killed
+        held = "held: required" if lang == "en" else "통과: 요구"
+        assert f"✅ `old_container_killed` {held} the killed container's exit code = 137; " in block, block[:1500]
         outage_claim = outage["claim"]["sentences"][lang]
         assert f"**{outage_claim}**" not in sheet, "a claim that did not run is stated as fact"
         assert not_run in sheet[sheet.index(outage_claim) :].splitlines()[1]

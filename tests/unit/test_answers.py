@@ -11,6 +11,7 @@ from kindchaos.answers.sheet import CONFIRMED, FAILED, NOT_RUN, SKIPPED, build_s
 from kindchaos.errors import UsageError
 
 RUN = 1_790_000_000.0
+CAUGHT_UP = {"name": "catch_up_s", "requirement": "caught up ≤ 60.00 s", "measured": "0.99 s", "held": True}
 
 
 def finding(test: str, outcome: str, *, question: str = "etcd-failure", run: float | None = RUN, **extra: Any) -> dict:
@@ -22,8 +23,13 @@ def finding(test: str, outcome: str, *, question: str = "etcd-failure", run: flo
             "question_id": question,
             "sentence": f"{test} holds.",
             "sentences": {"en": f"{test} holds.", "ko": f"{test} 성립."},
+            "clauses": {
+                "en": [{"text": f"{test} holds", "checks": ["catch_up_s"]}],
+                "ko": [{"text": f"{test} 성립", "checks": ["catch_up_s"]}],
+            },
         },
         "figures": [{"name": "catch_up_s", "value": 0.987, "unit": "s", "budget": 60.0, "note": ""}],
+        "checks": extra.pop("checks", [CAUGHT_UP]),
         "finished": RUN + 100,
         "run_started": run,
         "message": extra.pop("message", ""),
@@ -127,3 +133,26 @@ def test_an_unknown_language_is_refused(tmp_path: Path) -> None:
     path.write_text(json.dumps(document(finding("t", "passed"))))
     with pytest.raises(UsageError, match="unknown language 'fr'"):
         load_sheet(path, lang="fr")
+
+
+def test_a_claim_with_a_failed_check_is_not_stated_and_names_the_check() -> None:
+    late = {**CAUGHT_UP, "measured": "75.00 s", "held": False}
+    doc = document(finding("late", "failed", checks=[late], message="E   BudgetBreached: budget breached: catch_up_s"))
+    text = to_markdown(build_sheet(doc, lang="en"))
+    assert "**late holds.**" not in text and "- *Unconfirmed claim:* late holds." in text
+    assert "Failed check: `catch_up_s`" in text
+    assert "❌ `catch_up_s` failed: required caught up ≤ 60.00 s; measured 75.00 s" in text
+
+
+def test_a_passed_claim_whose_check_did_not_run_is_not_stated() -> None:
+    (claim,) = claims(build_sheet(document(finding("silent", "passed", checks=[])), lang="en")).values()
+    assert claim.status == FAILED and "catch_up_s" in claim.reason
+    text = to_markdown(build_sheet(document(finding("silent", "passed", checks=[])), lang="en"))
+    assert "**silent holds.**" not in text and "⚪ `catch_up_s` did not run in the last run" in text
+
+
+def test_each_clause_is_listed_with_its_check_in_both_languages() -> None:
+    for lang, words in (("en", "held: required"), ("ko", "통과: 요구")):
+        text = to_markdown(build_sheet(document(finding("ok", "passed")), lang=lang))
+        assert f"✅ `catch_up_s` {words} caught up ≤ 60.00 s" in text
+        assert ("“ok holds”" if lang == "en" else "“ok 성립”") in text

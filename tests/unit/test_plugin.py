@@ -131,3 +131,54 @@ def test_phase_changes_print_live_with_v_only(pytester: pytest.Pytester) -> None
     quiet = pytester.runpytest("-p", "no:cacheprovider")
     quiet.assert_outcomes(passed=1)
     assert "inject: a fault" not in quiet.stdout.str()
+
+
+def test_only_a_session_that_runs_scenarios_writes_allure_results_by_default(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nkindchaos_alluredir = out/allure\n")
+    pytester.mkdir("scenarios")
+    pytester.mkdir("tests")
+    (pytester.path / "scenarios" / "test_s.py").write_text("def test_s():\n    pass\n")
+    (pytester.path / "tests" / "test_u.py").write_text("def test_u():\n    pass\n")
+    pytester.runpytest("tests").assert_outcomes(passed=1)
+    assert not (pytester.path / "out" / "allure").exists(), "a unit-test session wrote Allure results"
+    pytester.runpytest("scenarios/test_s.py::test_s").assert_outcomes(passed=1)
+    assert list((pytester.path / "out" / "allure").glob("*-result.json")), "a scenario session wrote none"
+
+
+CLAIMED = '''
+import pytest
+from kindchaos.claims import parse_claim
+from kindchaos.evidence.checks import CheckBook
+from kindchaos.evidence.findings import Claim
+from kindchaos.evidence.scenario import ChaosRun
+
+DOC = "Pods stay Pending [pending]; they are bound after [bound]."
+
+
+@pytest.fixture
+def chaos():
+    """A ChaosRun with only the claim and the checks (no cluster): the plugin's check after the call."""
+    run = ChaosRun.__new__(ChaosRun)
+    text = parse_claim(DOC)
+    clauses = {"en": [{"text": c.text, "checks": list(c.checks)} for c in text.clauses["en"]]}
+    run.claim = Claim(question="q", sentence=text.sentences["en"], clauses=clauses)
+    run.figures, run.probes, run.ledgers = [], [], []
+    run.check = CheckBook(run.figures)
+    return run
+
+
+def test_both(chaos):
+    chaos.check.that("pending", True, "yes", what="pending")
+    chaos.check.that("bound", True, "yes", what="bound")
+
+
+def test_one_clause_unchecked(chaos):
+    chaos.check.that("pending", True, "yes", what="pending")
+'''
+
+
+def test_a_passing_scenario_with_an_unchecked_clause_fails(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_claimed=CLAIMED)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*ClaimViolated: claim clause without a check that ran: bound*"])

@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from kindchaos.claims import claim_sentences
 from kindchaos.errors import UsageError
-from kindchaos.questions import QUESTIONS, QUESTIONS_KO, claim_sentences, question_id_of, question_text
+from kindchaos.questions import QUESTIONS, QUESTIONS_KO, question_id_of, question_text
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 

@@ -9,7 +9,18 @@ from typing import Any
 
 import markdown as markdown_lib
 
-from kindchaos.answers.sheet import CONFIRMED, FAILED, NOT_RUN, SKIPPED, ClaimEntry, FigureLine, Sheet
+from kindchaos.answers.sheet import (
+    CHECK_FAILED,
+    CONFIRMED,
+    FAILED,
+    HELD,
+    NOT_RUN,
+    SKIPPED,
+    CheckLine,
+    ClaimEntry,
+    FigureLine,
+    Sheet,
+)
 from kindchaos.answers.words import words
 from kindchaos.evidence.redact import redact
 
@@ -42,6 +53,31 @@ def _figure(figure: FigureLine, w: dict[str, str]) -> str:
     return text
 
 
+MARKS = {HELD: "✅", CHECK_FAILED: "❌"}
+
+
+def _check(check: CheckLine, w: dict[str, str]) -> str:
+    mark = MARKS.get(check.status, "⚪")
+    if check.status == HELD or check.status == CHECK_FAILED:
+        verdict = w["check_held"] if check.status == HELD else w["check_failed"]
+        return (
+            f"{mark} `{check.name}` {verdict}: {w['required']} {check.requirement}; {w['measured_value']} "
+            f"{check.measured}"
+        )
+    return f"{mark} `{check.name}` {w['check_not_run']}"
+
+
+def _checks(claim: ClaimEntry, w: dict[str, str]) -> list[str]:
+    lines = [f"    - {w['checks']}:"]
+    for clause in claim.clauses:
+        lines.append(f"        - “{clause.text}”")
+        lines += [f"            - {_check(check, w)}" for check in clause.checks]
+    if claim.extra_checks:
+        lines.append(f"        - {w['also_checked']}")
+        lines += [f"            - {_check(check, w)}" for check in claim.extra_checks]
+    return lines
+
+
 def _claim(claim: ClaimEntry, w: dict[str, str]) -> list[str]:
     sentence = claim.sentence if claim.translated else f"{claim.sentence} {w['untranslated']}"
     lines = [f"- **{sentence}**" if claim.status == CONFIRMED else f"- *{w['unconfirmed']}:* {sentence}"]
@@ -52,6 +88,10 @@ def _claim(claim: ClaimEntry, w: dict[str, str]) -> list[str]:
     lines.append(f"    - {status}")
     if claim.reason:
         lines.append(f"    - {w['reason']}: {claim.reason}")
+    failed = claim.failed_checks()
+    if failed:
+        lines.append(f"    - {w['failed_check']}: " + ", ".join(f"`{check.name}`" for check in failed))
+    lines += _checks(claim, w)
     if claim.figures:
         lines.append(f"    - {w['measured']}:")
         lines += [f"        - {_figure(figure, w)}" for figure in claim.figures]

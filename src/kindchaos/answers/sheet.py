@@ -1,7 +1,9 @@
 """The answer sheet's content, read from reports/findings.json: one section per interview question.
 
-A claim is stated as fact only when the last run confirmed it. A scenario that failed, was skipped,
-or was not selected in the last run keeps its sentence, marked with what happened, never as a fact.
+A claim is stated as fact only when the last run confirmed it: the scenario passed and every check its
+clauses name ran and held. A scenario that failed, was skipped, or was not selected in the last run keeps
+its sentence, marked with what happened (and which check failed), never as a fact. Under each claim every
+clause is listed with its checks: what was required, what was measured, held or not.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ DEFAULT_FINDINGS = Path("reports/findings.json")
 # The interview questions, in the order a candidate meets them; "engine" is the library's own check.
 SECTIONS = ("components", "control-plane-failure", "etcd-failure", "etcd-backup", "upgrade", "cluster-failure")
 CONFIRMED, FAILED, SKIPPED, NOT_RUN = "confirmed", "failed", "skipped", "not run"
+HELD, CHECK_FAILED, NOT_CHECKED = "held", "check failed", "not checked"
 RUN_FIRST = "run the scenarios first: scripts/catalogue (it writes reports/findings.json)"
 
 
@@ -28,6 +31,26 @@ class FigureLine:
     unit: str
     budget: float | None
     note: str
+
+
+@dataclass(frozen=True)
+class CheckLine:
+    """One check of a clause as the last run recorded it (or ``NOT_CHECKED`` when it never ran)."""
+
+    name: str
+    status: str
+    requirement: str = ""
+    measured: str = ""
+
+
+@dataclass(frozen=True)
+class ClauseLine:
+    text: str
+    checks: list[CheckLine]
+
+    @property
+    def held(self) -> bool:
+        return all(check.status == HELD for check in self.checks)
 
 
 @dataclass(frozen=True)
@@ -42,6 +65,11 @@ class ClaimEntry:
     figures: list[FigureLine]
     reason: str = ""
     earlier: str = ""  # the outcome of an earlier run, when the last run did not run it
+    clauses: list[ClauseLine] = field(default_factory=list)
+    extra_checks: list[CheckLine] = field(default_factory=list)  # checks that ran but no clause names
+
+    def failed_checks(self) -> list[CheckLine]:
+        return [check for clause in self.clauses for check in clause.checks if check.status == CHECK_FAILED]
 
 
 @dataclass
@@ -107,6 +135,23 @@ def _status(finding: dict[str, Any], run_started: float | None) -> tuple[str, st
     return NOT_RUN, ""
 
 
+def _clause_lines(claim: dict[str, Any], lang: str, ran: dict[str, dict[str, Any]]) -> list[ClauseLine]:
+    clauses = claim.get("clauses") or {}
+    chosen = clauses.get(lang) or clauses.get("en") or []
+    lines = []
+    for clause in chosen:
+        checks = []
+        for name in clause.get("checks") or []:
+            record = ran.get(name)
+            if record is None:
+                checks.append(CheckLine(name, NOT_CHECKED))
+            else:
+                status = HELD if record.get("held") else CHECK_FAILED
+                checks.append(CheckLine(name, status, str(record.get("requirement")), str(record.get("measured"))))
+        lines.append(ClauseLine(str(clause.get("text") or ""), checks))
+    return lines
+
+
 def _entry(finding: dict[str, Any], lang: str, run_started: float | None) -> ClaimEntry:
     claim = finding.get("claim") or {}
     sentences = claim.get("sentences") or {}
@@ -115,6 +160,23 @@ def _entry(finding: dict[str, Any], lang: str, run_started: float | None) -> Cla
     if not sentence:
         sentence = sentences.get("en") or claim.get("sentence") or finding["test"]
     status, earlier = _status(finding, run_started)
+    this_run = status != NOT_RUN
+    ran = {c["name"]: c for c in finding.get("checks") or [] if isinstance(c, dict) and "name" in c} if this_run else {}
+    clauses = _clause_lines(claim, lang, ran)
+    named = {check.name for clause in clauses for check in clause.checks}
+    extra = [
+        CheckLine(n, HELD if c.get("held") else CHECK_FAILED, str(c.get("requirement")), str(c.get("measured")))
+        for n, c in ran.items()
+        if n not in named
+    ]
+    reason = _first_line(finding.get("message", "")) if status in (FAILED, SKIPPED, NOT_RUN) else ""
+    if status == CONFIRMED and not all(clause.held for clause in clauses):
+        # A pass whose clauses did not all hold is not a fact (a findings file from before checks, or edited).
+        status = FAILED
+        unchecked = [c.name for clause in clauses for c in clause.checks if c.status != HELD]
+        reason = f"checks that did not run or hold: {', '.join(unchecked)}"
+    if status == CONFIRMED and not clauses:
+        status, reason = FAILED, "the claim names no checks"
     figures = [
         FigureLine(f.get("name", "?"), f.get("value"), f.get("unit") or "", f.get("budget"), f.get("note") or "")
         for f in finding.get("figures") or []
@@ -127,8 +189,10 @@ def _entry(finding: dict[str, Any], lang: str, run_started: float | None) -> Cla
         status=status,
         finished=finding.get("finished"),
         figures=figures,
-        reason=_first_line(finding.get("message", "")) if status in (FAILED, SKIPPED, NOT_RUN) else "",
+        reason=reason,
         earlier=earlier,
+        clauses=clauses,
+        extra_checks=extra,
     )
 
 

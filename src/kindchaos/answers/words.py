@@ -10,8 +10,8 @@ WORDS: dict[str, dict[str, str]] = {
         "no_run": "The findings file does not say which run wrote it; each claim gives the date of its own run.",
         "tally": "Claims: {confirmed} confirmed, {failed} failed, {skipped} skipped, "
         "{not_run} not run in the last run.",
-        "legend": "Only a claim marked ✅ was confirmed by the last run. Any other claim is what the scenario "
-        "checks, not a fact this run established.",
+        "legend": "Only a claim marked ✅ was confirmed by the last run: the scenario passed and every check its "
+        "clauses name ran and held. Any other claim is what the scenario checks, not a fact this run established.",
         "question": "Question",
         "confirmed": "✅ **Confirmed** in the run of {date}.",
         "failed": "❌ **Not confirmed: the scenario failed** in the run of {date}.",
@@ -28,6 +28,14 @@ WORDS: dict[str, dict[str, str]] = {
         "no_figures": "no figures recorded",
         "test": "Test",
         "no_claims": "No scenario of the catalogue answers this question yet.",
+        "checks": "Checks, clause by clause",
+        "check_held": "held",
+        "check_failed": "failed",
+        "check_not_run": "did not run in the last run",
+        "required": "required",
+        "measured_value": "measured",
+        "failed_check": "Failed check",
+        "also_checked": "also checked:",
     },
     "ko": {
         "title": "구성 요소가 장애를 일으키면: 실제 클러스터에서 측정한 답변",
@@ -36,8 +44,9 @@ WORDS: dict[str, dict[str, str]] = {
         "no_run": "findings 파일에 어느 실행이 기록했는지 정보가 없습니다. "
         "각 주장에는 그 주장을 실행한 날짜가 표시됩니다.",
         "tally": "주장: 확인됨 {confirmed}, 실패 {failed}, 건너뜀 {skipped}, 마지막 실행에서 실행 안 됨 {not_run}.",
-        "legend": "✅ 표시가 있는 주장만 마지막 실행에서 확인된 사실입니다. 다른 주장은 시나리오가 검사하는 "
-        "내용일 뿐, 이번 실행으로 확인된 사실이 아닙니다.",
+        "legend": "✅ 표시가 있는 주장만 마지막 실행에서 확인된 사실입니다. 시나리오가 통과하고 각 절이 가리키는 "
+        "검사가 모두 실행되어 통과했다는 뜻입니다. 다른 주장은 시나리오가 검사하는 내용일 뿐, 이번 실행으로 "
+        "확인된 사실이 아닙니다.",
         "question": "질문",
         "confirmed": "✅ **확인됨**: {date} 실행.",
         "failed": "❌ **확인되지 않음: 시나리오 실패** ({date} 실행).",
@@ -54,6 +63,14 @@ WORDS: dict[str, dict[str, str]] = {
         "no_figures": "기록된 측정값 없음",
         "test": "테스트",
         "no_claims": "이 질문에 답하는 시나리오가 카탈로그에 아직 없습니다.",
+        "checks": "절마다의 검사",
+        "check_held": "통과",
+        "check_failed": "실패",
+        "check_not_run": "마지막 실행에서 실행되지 않음",
+        "required": "요구",
+        "measured_value": "측정",
+        "failed_check": "실패한 검사",
+        "also_checked": "그 밖에 검사한 것:",
     },
 }
 

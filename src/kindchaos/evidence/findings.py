@@ -25,11 +25,18 @@ class Claim:
     sentence: str
     question_id: str = ""
     sentences: dict[str, str] = field(default_factory=dict)
+    # Per language, each clause with the names of the checks behind it: [{"text": ..., "checks": [...]}].
+    clauses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    @property
+    def checks(self) -> list[str]:
+        """The check names the English clauses declare, in order."""
+        return list(dict.fromkeys(name for clause in self.clauses.get("en", []) for name in clause["checks"]))
 
 
 @dataclass(frozen=True)
 class Figure:
-    """A measured number with its unit, and the budget it was held to (if any)."""
+    """A measured number with its unit, and the budget it was held to (only ``CheckBook.within`` sets one)."""
 
     name: str
     value: float | int | str | None
@@ -50,6 +57,7 @@ class Finding:
     components: list[str]
     figures: list[Figure] = field(default_factory=list)
     faults: list[dict[str, Any]] = field(default_factory=list)
+    checks: list[dict[str, Any]] = field(default_factory=list)
     cluster_create_s: float | None = None
     wall_s: float = 0.0
     message: str = ""

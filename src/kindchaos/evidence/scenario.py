@@ -19,6 +19,7 @@ from kindchaos.cluster.etcd_runbook import install_tools
 from kindchaos.cluster.health import HealthReport
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.evidence import attach, chart, collect
+from kindchaos.evidence.checks import CheckBook
 from kindchaos.evidence.findings import Claim, Figure, Finding
 from kindchaos.faults.base import Fault
 from kindchaos.faults.control_plane import ComponentFault
@@ -53,6 +54,7 @@ class ChaosRun:
         self.health = health
         self.timeline = Timeline()
         self.figures: list[Figure] = []
+        self.check = CheckBook(self.figures)  # the claim's checks: chaos.check.within("name", ...)
         self.faults: list[Fault] = []
         self.probes: list[Probe] = []
         self.ledgers: list[WriteLedger] = []
@@ -113,13 +115,20 @@ class ChaosRun:
         value: float | int | str | None,
         *,
         unit: str = "s",
-        budget: float | None = None,
         note: str = "",
     ) -> None:
-        """Record a measured figure for the report and findings.json."""
+        """Record a measured figure for the report and findings.json; one with a budget is ``check.within``."""
         if isinstance(value, float):
             value = round(value, 3)
-        self.figures.append(Figure(name, value, unit, budget, note))
+        self.figures.append(Figure(name, value, unit, None, note))
+
+    def observer_problems(self) -> list[str]:
+        """Probes and ledgers that ended on their own (each says why and when)."""
+        return [found.ended for found in [*self.probes, *self.ledgers] if found.ended]
+
+    def unchecked_clauses(self) -> list[str]:
+        """The claim's declared checks that no check ran under (a passing run must have none)."""
+        return self.check.missing(self.claim.checks) if self.claim else []
 
     def attach_text(self, body: str, *, name: str) -> None:
         """A text attachment (redacted, like every attachment)."""
@@ -178,6 +187,7 @@ class ChaosRun:
             for name, value in fault.figures.items()
         ]
         attach.table([*run_rows, *fault_rows, *(f.row() for f in self.figures)], name="figures")
+        attach.table([c.row() for c in self.check.checks], name="checks")
         for fault in self.faults:
             attach.text("\n".join(fault.proof) or "(nothing observed)", name=f"proof: {fault.title}")
         self._attach_component_evidence()
@@ -194,6 +204,7 @@ class ChaosRun:
             components=self.components,
             figures=self.figures,
             faults=[{"title": f.title, "proof": f.proof, **f.figures} for f in self.faults],
+            checks=[c.as_dict() for c in self.check.checks],
             cluster_create_s=self.cluster.created_seconds,
             wall_s=round(wall, 3),
             message=message,

@@ -218,14 +218,19 @@ class ComponentDown(ComponentFault):
 class ComponentCrashed(ComponentFault):
     """A control-plane component's process killed with SIGKILL; kubelet starts a new container.
 
-    The wait for the new container allows for kubelet's restart back-off (see ``BACKOFF_WITHIN``).
+    Proven by the old container's exit code, 137 (128 + SIGKILL): a process that exited on its own, or on
+    another signal, is not this crash. Restored when a new container, started after the crash, serves its
+    health endpoint. The wait for it allows for kubelet's restart back-off (see ``BACKOFF_WITHIN``).
     """
 
     default_within = float(BACKOFF_WITHIN)
+    signal = "KILL"
+    expected_exit_code = 137
 
     def __init__(self, cluster: Cluster, component: str, **options: Any) -> None:
         super().__init__(cluster, component, **options)
         self.killed: dict[str, Any] = {}
+        self.replacement: dict[str, Any] = {}
 
     @property
     def title(self) -> str:
@@ -237,7 +242,7 @@ class ComponentCrashed(ComponentFault):
             raise AssertionError(f"no running {self.component.name} container on {self.node} to crash")
         info = crictl_inspect(self.node, found["id"])
         self.killed = {"id": found["id"], "started": info["status"]["startedAt"], "pid": info["info"]["pid"]}
-        sh(self.node, f"kill -KILL {int(self.killed['pid'])}")
+        sh(self.node, f"kill -{self.signal} {int(self.killed['pid'])}")
 
     def prove(self) -> None:
         def exited() -> None:
@@ -246,9 +251,11 @@ class ComponentCrashed(ComponentFault):
             self.killed["exit_code"] = state.get("exitCode")
 
         eventually(exited, within=30, interval=0.5, expected=f"{self.component.name} container exited")
-        self.observed(
-            f"container {self.killed['id'][:13]} (pid {self.killed['pid']}) exited with code {self.killed['exit_code']}"
+        code = self.killed["exit_code"]
+        assert code == self.expected_exit_code, (
+            f"container {self.killed['id'][:13]} exited with code {code}, not {self.expected_exit_code} (SIGKILL)"
         )
+        self.observed(f"container {self.killed['id'][:13]} (pid {self.killed['pid']}) exited with code {code}")
 
     def restore(self) -> None:
         """Nothing to undo: kubelet restarts the container; prove_restored waits for it."""
@@ -268,4 +275,5 @@ class ComponentCrashed(ComponentFault):
             within=self.within,
             expected="health endpoint answering 200",
         )
+        self.replacement = dict(new.value)  # type: ignore[call-overload]
         self.observed(f"new container {json.dumps(new.value)} serving")

@@ -31,9 +31,8 @@ class EtcdStatusProbe(Probe):
         timeline: Timeline,
         name: str = "etcd",
         interval: float = 0.5,
-        max_seconds: float = 1800.0,
     ) -> None:
-        super().__init__(name=name, timeline=timeline, interval=interval, max_seconds=max_seconds)
+        super().__init__(name=name, timeline=timeline, interval=interval)
         self.vantage = vantage
         self.members = list(members)
         endpoints = ",".join(u for m in self.members for u in m.client_urls[:1])
@@ -43,14 +42,13 @@ class EtcdStatusProbe(Probe):
         )
 
     def start(self) -> EtcdStatusProbe:
-        self._thread = threading.Thread(target=self._loop, name="kindchaos-etcd-probe", daemon=True)
+        self._thread = threading.Thread(target=self._guarded(self._loop), name="kindchaos-etcd-probe", daemon=True)
         self._thread.start()
         return self
 
     def _loop(self) -> None:
         names = {m.member_id: m.name for m in self.members}
-        ends = time.monotonic() + self.max_seconds
-        while not self._stop.is_set() and time.monotonic() < ends:
+        while not self._stop.is_set():
             mono, wall = time.monotonic(), time.time()
             output = run_in(self.vantage, self._command, timeout=10).output
             try:

@@ -19,6 +19,7 @@ from kubernetes.client.exceptions import ApiException, ServiceException
 
 from kindchaos.cluster.api import api_client
 from kindchaos.observe.figures import Sample
+from kindchaos.observe.observer import Observer
 from kindchaos.observe.timeline import Timeline, TimelineEvent, error_text
 from kindchaos.waiting import wait_for
 
@@ -47,6 +48,13 @@ class LedgerReport:
     def intact(self) -> bool:
         return not (self.missing or self.wrong_value or self.regressions)
 
+    def summary(self) -> str:
+        """One line for a check: counts, and what went wrong if anything did."""
+        text = f"{self.acknowledged} acknowledged, {self.failed} failed"
+        if self.intact:
+            return f"{text}, none lost or reordered"
+        return f"{text}; missing {self.missing[:5]}, wrong {self.wrong_value[:5]}, regressions {self.regressions[:5]}"
+
 
 def resource_version_regressions(acks: list[Acknowledged]) -> list[str]:
     """Acknowledged writes whose resourceVersion is not above the previous one's."""
@@ -59,10 +67,11 @@ def resource_version_regressions(acks: list[Acknowledged]) -> list[str]:
     return found
 
 
-class WriteLedger:
+class WriteLedger(Observer):
     """Writes ConfigMaps ``ledger-NNNNN`` into ``namespace`` every ``interval`` seconds until stopped."""
 
     source = "ledger"
+    name = "write ledger"
 
     def __init__(
         self,
@@ -72,17 +81,15 @@ class WriteLedger:
         timeline: Timeline,
         interval: float = 0.5,
         timeout: float = 2.0,
-        max_seconds: float = 1800.0,
     ) -> None:
+        super().__init__()
         self.kubeconfig = kubeconfig
         self.namespace = namespace
         self.timeline = timeline
         self.interval = interval
         self.timeout = timeout
-        self.max_seconds = max_seconds
         self.acknowledged: list[Acknowledged] = []
         self.samples: list[Sample] = []
-        self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def start(self) -> WriteLedger:
@@ -104,13 +111,15 @@ class WriteLedger:
             retry_on=(ServiceException,),  # 5xx only; 4xx answers stay errors
             expected=f"namespace {self.namespace} created",
         )
-        self._thread = threading.Thread(target=self._loop, args=(core,), name="kindchaos-ledger", daemon=True)
+        self._thread = threading.Thread(
+            target=self._guarded(self._loop), args=(core,), name="kindchaos-ledger", daemon=True
+        )
         self._thread.start()
         return self
 
     def _loop(self, core: Any) -> None:
-        ends, seq = time.monotonic() + self.max_seconds, 0
-        while not self._stop.is_set() and time.monotonic() < ends:
+        seq = 0
+        while not self._stop.is_set():
             seq += 1
             name = f"ledger-{seq:05d}"
             body = client.V1ConfigMap(

@@ -9,6 +9,7 @@ records which pod answered each request.
 
 from __future__ import annotations
 
+import abc
 import json
 import shlex
 import subprocess
@@ -25,23 +26,24 @@ from kindchaos.cluster.api import api_client
 from kindchaos.cluster.services import programmed
 from kindchaos.errors import InjectionError
 from kindchaos.observe.figures import Sample
+from kindchaos.observe.observer import Observer
 from kindchaos.observe.timeline import Timeline, TimelineEvent, error_text
 
 DEFAULT_INTERVAL = 0.25
 DEFAULT_TIMEOUT = 2.0
-DEFAULT_MAX_SECONDS = 1800.0
 SERVICE_CIDR_PREFIX = "10.96."  # kind's default Service CIDR, 10.96.0.0/16
 
 
-class Probe:
+class Probe(Observer):
+    """Requests in a loop until stopped, each outcome a sample and a timeline event."""
+
     source = "probe"
 
-    def __init__(self, *, name: str, timeline: Timeline, interval: float, max_seconds: float) -> None:
+    def __init__(self, *, name: str, timeline: Timeline, interval: float) -> None:
+        super().__init__()
         self.name = name
         self.timeline = timeline
         self.interval = interval
-        self.max_seconds = max_seconds
-        self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._samples: list[Sample] = []
         self._lock = threading.Lock()
@@ -79,8 +81,8 @@ class Probe:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def start(self) -> Probe:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def start(self) -> Probe: ...
 
 
 class ApiProbe(Probe):
@@ -96,21 +98,21 @@ class ApiProbe(Probe):
         name: str = "api",
         interval: float = DEFAULT_INTERVAL,
         timeout: float = DEFAULT_TIMEOUT,
-        max_seconds: float = DEFAULT_MAX_SECONDS,
     ) -> None:
-        super().__init__(name=name, timeline=timeline, interval=interval, max_seconds=max_seconds)
+        super().__init__(name=name, timeline=timeline, interval=interval)
         self.kubeconfig = kubeconfig
         self.timeout = timeout
 
     def start(self) -> ApiProbe:
-        self._thread = threading.Thread(target=self._loop, name=f"kindchaos-{self.name}-probe", daemon=True)
+        self._thread = threading.Thread(
+            target=self._guarded(self._loop), name=f"kindchaos-{self.name}-probe", daemon=True
+        )
         self._thread.start()
         return self
 
     def _loop(self) -> None:
         core = client.CoreV1Api(api_client(self.kubeconfig))
-        ends = time.monotonic() + self.max_seconds
-        while not self._stop.is_set() and time.monotonic() < ends:
+        while not self._stop.is_set():
             mono, wall = time.monotonic(), time.time()
             try:
                 core.read_namespace("default", _request_timeout=self.timeout)
@@ -129,8 +131,7 @@ class ApiProbe(Probe):
 # One line per request: start time, curl's exit code, HTTP status, total time, body (JSON), error text.
 _SERVICE_LOOP = r"""
 echo $$ > {pidfile}
-end=$((SECONDS + {max_seconds}))
-while [ "$SECONDS" -lt "$end" ]; do
+while true; do
   start=$(date +%s.%N)
   meta=$(curl -sS -m {timeout} -o {body} -w '%{{http_code}}\t%{{time_total}}' {url} 2>{err}); rc=$?
   printf '%s\t%s\t%s\t%s\t%s\n' "$start" "$rc" "$meta" "$(head -c 400 {body} | tr -d '\t\n')" \
@@ -177,9 +178,8 @@ class ServiceProbe(Probe):
         name: str = "service",
         interval: float = DEFAULT_INTERVAL,
         timeout: float = DEFAULT_TIMEOUT,
-        max_seconds: float = DEFAULT_MAX_SECONDS,
     ) -> None:
-        super().__init__(name=name, timeline=timeline, interval=interval, max_seconds=max_seconds)
+        super().__init__(name=name, timeline=timeline, interval=interval)
         self.node = node
         self.url = url
         self.timeout = timeout
@@ -200,7 +200,6 @@ class ServiceProbe(Probe):
             url=shlex.quote(self.url),
             timeout=self.timeout,
             interval=self.interval,
-            max_seconds=int(self.max_seconds),
         )
         self._process = subprocess.Popen(
             ["docker", "exec", self.node, "bash", "-c", script],
@@ -208,11 +207,15 @@ class ServiceProbe(Probe):
             stderr=subprocess.DEVNULL,
             text=True,
         )
-        self._thread = threading.Thread(target=self._read, name=f"kindchaos-{self.name}-probe", daemon=True)
+        self._thread = threading.Thread(
+            target=self._guarded(self._read), name=f"kindchaos-{self.name}-probe", daemon=True
+        )
         self._thread.start()
         return self
 
     def _read(self) -> None:
+        """Samples from the loop's lines; the loop runs until ``stop`` kills it, so an end before that is
+        recorded (by ``_guarded``) as the probe ending on its own."""
         assert self._process is not None and self._process.stdout is not None
         for line in self._process.stdout:
             parsed = parse_service_line(line)
@@ -223,6 +226,7 @@ class ServiceProbe(Probe):
             self.record(started_mono=mono, started_wall=wall, ok=ok, latency=latency, **detail)
 
     def stop(self) -> None:
+        self._stop.set()  # first: the reader's end of input is then a stop, not the probe ending on its own
         # Killing `docker exec` does not stop the loop inside the node; kill it by its pid file.
         subprocess.run(
             [

@@ -20,7 +20,7 @@ from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.upgrade import minor_of
 from kindchaos.cluster.versions import apiserver_addresses, apiserver_version, kubelet_versions
 from kindchaos.observe.figures import Sample
-from kindchaos.observe.probes import DEFAULT_MAX_SECONDS, Probe
+from kindchaos.observe.probes import Probe
 from kindchaos.observe.timeline import Timeline, error_text
 
 OLDEST_KUBELET_MINORS = 3
@@ -85,20 +85,18 @@ class VersionSkewProbe(Probe):
         timeline: Timeline,
         name: str = "versions",
         interval: float = 1.0,
-        max_seconds: float = DEFAULT_MAX_SECONDS * 2,
     ) -> None:
-        super().__init__(name=name, timeline=timeline, interval=interval, max_seconds=max_seconds)
+        super().__init__(name=name, timeline=timeline, interval=interval)
         self.cluster = cluster
         self._addresses = apiserver_addresses(cluster)
 
     def start(self) -> VersionSkewProbe:
-        self._thread = threading.Thread(target=self._loop, name="kindchaos-version-skew", daemon=True)
+        self._thread = threading.Thread(target=self._guarded(self._loop), name="kindchaos-version-skew", daemon=True)
         self._thread.start()
         return self
 
     def _loop(self) -> None:
-        ends = time.monotonic() + self.max_seconds
-        while not self._stop.is_set() and time.monotonic() < ends:
+        while not self._stop.is_set():
             mono, wall = time.monotonic(), time.time()
             detail: dict[str, Any] = {"apiservers": {}, "kubelets": {}, "errors": []}
             for node, address in self._addresses.items():

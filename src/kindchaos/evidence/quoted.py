@@ -1,0 +1,120 @@
+"""Evidence the README quotes: a run's findings committed under docs/evidence/<run>/, and the tables made from it.
+
+``save`` copies reports/findings.json into docs/evidence/<run>/findings.json, redacted and trimmed to what a
+table needs (claims, checks, figures, outcomes, times; no proofs or long messages). ``table`` turns one such
+file into Markdown: a summary line, then one row per check and per figure. ``refresh_readme`` rewrites each
+README block between ``<!-- evidence:<run> -->`` and ``<!-- /evidence:<run> -->`` from its file, so every
+number in the README can be traced to a committed run; a unit test fails when a block and its file disagree.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from kindchaos.answers.render import format_value
+from kindchaos.answers.sheet import read_findings
+from kindchaos.errors import UsageError
+from kindchaos.evidence.redact import redact
+
+EVIDENCE_DIR = Path("docs/evidence")
+BLOCK = re.compile(r"(<!-- evidence:(?P<run>[\w.-]+) -->\n)(?P<body>.*?)(<!-- /evidence:(?P=run) -->)", re.DOTALL)
+KEPT = ("test", "outcome", "topology", "wall_s", "cluster_create_s", "finished", "run_started", "figures", "checks")
+RUN_NAME = re.compile(r"^[\w.-]+$")
+
+
+def _trimmed(finding: dict[str, Any]) -> dict[str, Any]:
+    kept = {key: finding.get(key) for key in KEPT}
+    claim = finding.get("claim") or {}
+    kept["claim"] = {key: claim.get(key) for key in ("question_id", "sentences", "clauses")}
+    kept["message"] = str(finding.get("message") or "")[:300]
+    return kept
+
+
+def save(findings: Path, run: str, *, root: Path = EVIDENCE_DIR) -> Path:
+    """Commit-ready copy of a run's findings: docs/evidence/<run>/findings.json."""
+    if not RUN_NAME.match(run):
+        raise UsageError(f"run name {run!r} is not a folder name", hint="use letters, digits, '.', '-' and '_'")
+    document = read_findings(findings)
+    out = {
+        "saved": time.time(),
+        "run": document.get("run"),
+        "findings": [_trimmed(f) for f in document["findings"] if isinstance(f, dict)],
+    }
+    path = root / run / "findings.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(redact(json.dumps(out, indent=1, ensure_ascii=False, default=str)) + "\n")
+    (path.parent / "tables.md").write_text(f"# Run {run}\n\n" + table(path, figures=True))
+    return path
+
+
+def _short(test: str) -> str:
+    return test.removeprefix("scenarios/").removesuffix(".py")
+
+
+def _in_run(finding: dict[str, Any], run: dict[str, Any] | None) -> bool:
+    return run is None or finding.get("run_started") == run.get("started")
+
+
+def table(path: Path, *, figures: bool = False) -> str:
+    """One run's checks (and with ``figures``, every other figure) as Markdown: the README quotes the checks,
+    docs/evidence/<run>/tables.md holds both."""
+    document = read_findings(path)
+    run = document.get("run") if isinstance(document.get("run"), dict) else None
+    findings = [f for f in document["findings"] if _in_run(f, run)]
+    outcomes: dict[str, int] = {}
+    for finding in findings:
+        outcomes[finding["outcome"]] = outcomes.get(finding["outcome"], 0) + 1
+    checks = [c for f in findings for c in f.get("checks") or []]
+    budgeted = [c for c in checks if c.get("unit") == "s" and c.get("limit") is not None and "≤" in c["requirement"]]
+    started = run.get("started") if run else None
+    finished = run.get("finished") if run else None
+    wall = f"{(finished - started) / 60:.1f} min" if started and finished else "?"
+    lines = [
+        f"Run `{path.parent.name}`: "
+        + ", ".join(f"{n} {outcome}" for outcome, n in sorted(outcomes.items()))
+        + f" in {wall}; {len(checks)} checks ({sum(bool(c['held']) for c in checks)} held), "
+        f"{len(budgeted)} of them recovery budgets.",
+        "",
+        "| scenario | check or figure | required | measured |",
+        "| --- | --- | --- | --- |",
+    ]
+    for finding in sorted(findings, key=lambda f: f["test"]):
+        name = _short(finding["test"])
+        lines.append(
+            f"| `{name}` | outcome | | {finding['outcome']}, wall {format_value(finding.get('wall_s'), 's')} |"
+        )
+        for check in finding.get("checks") or []:
+            mark = "✅" if check["held"] else "❌"
+            lines.append(f"| | {mark} `{check['name']}` | {check['requirement']} | {check['measured']} |")
+        checked = {c["name"] for c in finding.get("checks") or []}
+        for figure in finding.get("figures") or [] if figures else []:
+            if figure.get("name") in checked or figure.get("value") is None:
+                continue
+            value = format_value(figure["value"], figure.get("unit") or "")
+            lines.append(f"| | `{figure['name']}` | | {value[:80]} |")
+    return "\n".join(line.replace("\n", " ") for line in lines) + "\n"
+
+
+def refresh_readme(readme: Path, *, root: Path = EVIDENCE_DIR, write: bool = True) -> list[str]:
+    """Rewrite every evidence block of ``readme`` from its run's file; the runs whose block changed."""
+    text = readme.read_text()
+    changed: list[str] = []
+
+    def rendered(match: re.Match[str]) -> str:
+        run = match.group("run")
+        source = root / run / "findings.json"
+        if not source.exists():
+            raise UsageError(f"README quotes run {run!r} but {source} is missing", hint="kindchaos evidence save")
+        body = table(source)
+        if body != match.group("body"):
+            changed.append(run)
+        return f"{match.group(1)}{body}{match.group(4)}"
+
+    updated = BLOCK.sub(rendered, text)
+    if write and updated != text:
+        readme.write_text(updated)
+    return changed
