@@ -62,7 +62,7 @@ def _clauses(text: str) -> tuple[list[Clause], str]:
     start = 0
     for match in TAG.finditer(text):
         names = tuple(name.strip() for name in match.group(1).split(","))
-        clauses.append(Clause(text[start : match.start()].strip(), names))
+        clauses.append(Clause(text[start : match.start()].strip().lstrip(",;:.").strip(), names))
         start = match.end()
     return clauses, text[start:].strip()
 

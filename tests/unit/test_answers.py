@@ -74,7 +74,8 @@ def test_a_failed_or_not_run_claim_is_never_stated_as_fact() -> None:
 def test_each_claim_carries_its_figure_budget_and_test_id_in_korean() -> None:
     text = to_markdown(build_sheet(document(finding("scenarios/etcd/x.py::t", "passed")), lang="ko"))
     assert "- **scenarios/etcd/x.py::t 성립.**" in text
-    assert "`catch_up_s` = 0.987 s (허용 한도 60.00 s)" in text
+    assert "✅ `catch_up_s` 통과: 요구 caught up ≤ 60.00 s; 측정 0.99 s" in text
+    assert "`catch_up_s` = 0.987 s" not in text, "a check's own figure is shown once, with the check"
     assert "테스트: `scenarios/etcd/x.py::t`" in text
     assert "## 3. etcd 멤버 하나가 장애를 일으키면 어떻게 되나요?" in text
 

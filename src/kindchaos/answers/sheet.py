@@ -180,7 +180,7 @@ def _entry(finding: dict[str, Any], lang: str, run_started: float | None) -> Cla
     figures = [
         FigureLine(f.get("name", "?"), f.get("value"), f.get("unit") or "", f.get("budget"), f.get("note") or "")
         for f in finding.get("figures") or []
-        if isinstance(f, dict)
+        if isinstance(f, dict) and f.get("name") not in ran  # a check's own figure is shown with the check
     ]
     return ClaimEntry(
         test=finding["test"],
