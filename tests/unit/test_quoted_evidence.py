@@ -14,7 +14,7 @@ RUN = {"started": 100.0, "finished": 1900.0, "selected": ["a", "b"], "node_image
 
 def findings(tmp_path: Path) -> Path:
     check = {"name": "bound", "requirement": "every pod bound ≤ 30.00 s", "measured": "0.61 s", "held": True,
-             "value": 0.61, "unit": "s", "limit": 30.0}  # fmt: skip
+             "value": 0.61, "unit": "s", "limit": 30.0, "kind": "budget"}  # fmt: skip
     document = {
         "run": RUN,
         "findings": [
@@ -40,7 +40,8 @@ def test_a_saved_run_keeps_what_tables_need_and_drops_proofs(tmp_path: Path) -> 
 
 def test_the_table_quotes_this_runs_checks_only(tmp_path: Path) -> None:
     text = table(save(findings(tmp_path), "run-1", root=tmp_path / "e"))
-    assert text.startswith("Run `run-1`: 1 passed in 30.0 min; 1 checks (1 held), 1 of them recovery budgets.")
+    summary = "Run `run-1`: 1 passed in 30.0 min; 1 checks (1 held); 1 figures with a budget, 1 of them asserted"
+    assert text.startswith(summary)
     assert "| | ✅ `bound` | every pod bound ≤ 30.00 s | 0.61 s |" in text
     assert "old" not in text and "lease_holder_after" not in text
     with_figures = table(tmp_path / "e" / "run-1" / "findings.json", figures=True)

@@ -39,6 +39,7 @@ class Check:
     value: Value = None
     unit: str = ""
     limit: float | None = None  # the applied (scaled) budget or threshold, when the check has one
+    kind: str = "condition"  # budget (scaled by --budget-scale), threshold, window, hold or condition
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -99,7 +100,9 @@ class CheckBook:
         requirement = f"{what} {_budget_text(budget, unit)}"
         outcome = "never happened" if measured is None else show(measured, unit)
         self._record(
-            Check(name, requirement, outcome, held, measured, unit, applied), BudgetBreached, "budget breached"
+            Check(name, requirement, outcome, held, measured, unit, applied, "budget"),
+            BudgetBreached,
+            "budget breached",
         )
         assert measured is not None
         return measured
@@ -107,12 +110,16 @@ class CheckBook:
     def at_most(self, name: str, value: float | int | None, limit: float, *, what: str, unit: str = "") -> None:
         """A measured value no larger than a fixed threshold (not scaled: it is the claim's own number)."""
         held = value is not None and value <= limit
-        self._record(Check(name, f"{what} ≤ {show(limit, unit)}", show(value, unit), held, value, unit, limit))
+        self._record(
+            Check(name, f"{what} ≤ {show(limit, unit)}", show(value, unit), held, value, unit, limit, "threshold")
+        )
 
     def at_least(self, name: str, value: float | int | None, limit: float, *, what: str, unit: str = "") -> None:
         """A measured value no smaller than a fixed threshold (a success ratio, a count)."""
         held = value is not None and value >= limit
-        self._record(Check(name, f"{what} ≥ {show(limit, unit)}", show(value, unit), held, value, unit, limit))
+        self._record(
+            Check(name, f"{what} ≥ {show(limit, unit)}", show(value, unit), held, value, unit, limit, "threshold")
+        )
 
     def between(
         self, name: str, value: float | int | None, low: float, high: float, *, what: str, unit: str = ""
@@ -120,7 +127,7 @@ class CheckBook:
         """A measured value inside a window (a delay a setting should produce, with its tolerance)."""
         held = value is not None and low <= value <= high
         requirement = f"{what} in {show(float(low), unit)} to {show(float(high), unit)}"
-        self._record(Check(name, requirement, show(value, unit), held, value, unit, high))
+        self._record(Check(name, requirement, show(value, unit), held, value, unit, high, "window"))
 
     def equals(self, name: str, value: Value, expected: Value, *, what: str, unit: str = "") -> None:
         held = value == expected
@@ -138,9 +145,17 @@ class CheckBook:
         try:
             held = stays(check, during=during, expected=expected, interval=interval)
         except AssertionError as exc:
-            self._fail(Check(name, requirement, str(exc), False))
+            self._fail(Check(name, requirement, str(exc), False, kind="hold"))
         self._record(
-            Check(name, requirement, f"held {held.seconds:.1f} s ({held.checks} checks)", True, round(held.seconds, 3))
+            Check(
+                name,
+                requirement,
+                f"held {held.seconds:.1f} s ({held.checks} checks)",
+                True,
+                round(held.seconds, 3),
+                "s",
+                kind="hold",
+            )
         )
         return held
 
@@ -161,9 +176,13 @@ class CheckBook:
             waited = wait_for(check, within=applied, expected=what, interval=interval, retry_on=retry_on)
         except ConditionTimeout as exc:
             seen = f"not seen after {exc.waited:.1f} s ({exc.attempts} checks); last seen: {exc.last_seen}"
-            self._fail(Check(name, requirement, seen, False, None, "s", applied), BudgetBreached, "budget breached")
+            self._fail(
+                Check(name, requirement, seen, False, None, "s", applied, "budget"), BudgetBreached, "budget breached"
+            )
         self._figures.append(Figure(name, round(waited.seconds, 3), "s", round(applied, 3)))
-        self._record(Check(name, requirement, show(waited.seconds, "s"), True, round(waited.seconds, 3), "s", applied))
+        self._record(
+            Check(name, requirement, show(waited.seconds, "s"), True, round(waited.seconds, 3), "s", applied, "budget")
+        )
         return waited
 
     # --- bookkeeping -----------------------------------------------------------------------------

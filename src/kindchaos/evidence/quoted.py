@@ -69,15 +69,17 @@ def table(path: Path, *, figures: bool = False) -> str:
     for finding in findings:
         outcomes[finding["outcome"]] = outcomes.get(finding["outcome"], 0) + 1
     checks = [c for f in findings for c in f.get("checks") or []]
-    budgeted = [c for c in checks if c.get("unit") == "s" and c.get("limit") is not None and "≤" in c["requirement"]]
+    # A figure with a budget exists only through a budget check of the same name: count them, and say so if not.
+    budgeted = [(f, g) for f in findings for g in f.get("figures") or [] if g.get("budget") is not None]
+    asserted = sum(any(c["name"] == g.get("name") for c in f.get("checks") or []) for f, g in budgeted)
     started = run.get("started") if run else None
     finished = run.get("finished") if run else None
     wall = f"{(finished - started) / 60:.1f} min" if started and finished else "?"
     lines = [
         f"Run `{path.parent.name}`: "
         + ", ".join(f"{n} {outcome}" for outcome, n in sorted(outcomes.items()))
-        + f" in {wall}; {len(checks)} checks ({sum(bool(c['held']) for c in checks)} held), "
-        f"{len(budgeted)} of them recovery budgets.",
+        + f" in {wall}; {len(checks)} checks ({sum(bool(c['held']) for c in checks)} held); "
+        f"{len(budgeted)} figures with a budget, {asserted} of them asserted by their check.",
         "",
         "| scenario | check or figure | required | measured |",
         "| --- | --- | --- | --- |",
