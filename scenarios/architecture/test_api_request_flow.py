@@ -56,7 +56,12 @@ def test_api_request_flow(chaos: ChaosRun) -> None:
         with chaos.step("authentication: a made-up bearer token gets 401"):
             results["bad-token"] = post_configmap(node, ns, "by-bad-token", "not-a-real-token")
             results["anonymous"] = post_configmap(node, ns, "by-anonymous", None)
-            chaos.check.equals("bad_token_401", results["bad-token"][0], "401", what="HTTP status for a made-up token")
+            chaos.check.equals(
+                "bad_token_401",
+                results["bad-token"][0],
+                "401",
+                what="HTTP status of a request with a made-up bearer credential",
+            )
         with chaos.step("authorization: a ServiceAccount without RBAC rights gets 403 Forbidden"):
             results["no-rbac"] = post_configmap(node, ns, "by-nobody", sa_token)
             chaos.check.that(

@@ -126,7 +126,7 @@ def test_control_plane_node_lost(chaos: ChaosRun) -> None:
             "etcd_quorum",
             quorum.code == 0 and "is healthy" in quorum.output,
             what=f"etcdctl endpoint health on {survivor} reports a healthy cluster with {lost} down",
-            measured=f"exit {quorum.code}: {quorum.output.strip()[:160]}",
+            measured=f"exit {quorum.code}: {' '.join(quorum.output.split())[:160]}",
         )
     with chaos.step("after: the API stayed up; hand-over times recorded"):
         handovers = {}

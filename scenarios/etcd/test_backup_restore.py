@@ -205,7 +205,7 @@ def attempt_damaged_restore(
                 "restore_refused",
                 done.ran.code != 0 and REFUSALS[damage] in done.ran.output,
                 what=f"etcdutl snapshot restore exits non-zero naming {REFUSALS[damage]!r}",
-                measured=f"exit {done.ran.code}: {done.ran.output.strip()[-240:]}",
+                measured=f"exit {done.ran.code}: {' '.join(done.ran.output.split())[-240:]}",
             )
             left = sh(node, f"ls -A {bad.restore_dir} 2>/dev/null || true")
             chaos.figure("refused_after_s", done.seconds)

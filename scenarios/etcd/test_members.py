@@ -31,7 +31,10 @@ WRITES_STEADY_WITHIN_S = 60  # haproxy needs a few failed health checks to take 
 NEW_LEADER_S = 10
 QUORUM_FAILING_HELD_S = 15
 WRITES_FAIL_WITHIN_S = 30  # budget: writes failing once the second member is down (haproxy, apiservers' health)
-WRITES_BACK_S = 60  # budget: the first write accepted after the first member's manifest returned
+# Budget: the first write accepted, from the return (new container running) of the member that restores
+# quorum. kubelet's restart back-off before that return depends on earlier outages of the same static pod in
+# the run (87 s in one catalogue run), so it is a figure, as for every control-plane budget.
+WRITES_BACK_S = 60
 
 
 def roles(chaos: ChaosRun) -> tuple[str, list[str]]:
@@ -274,13 +277,21 @@ def test_quorum_lost(chaos: ChaosRun, workload: Workload) -> None:
             "quorum_lost",
             lost.code != 0,
             what=f"etcdctl endpoint health on {vantage} fails with two members down",
-            measured=f"exit {lost.code}: {lost.output.strip()[-160:]}",
+            measured=f"exit {lost.code}: {' '.join(lost.output.split())[-160:]}",
         )
     lost_at, restore, restored = two.at("proven"), one.at("restore"), one.at("restored")
     assert lost_at is not None and restore is not None and restored is not None
     with chaos.step("after: quorum back; the Service never failed; every acknowledged write present"):
         eventually(lambda: last_writes_ok(ledger, 3), within=BACKOFF_WITHIN, expected="writes succeeding again")
-        back = figures.first_success_after(ledger.samples, two.at("restore") or restore)
+        manifest_back, quorum_member_back = two.at("restore"), two.at("returned")
+        assert manifest_back is not None and quorum_member_back is not None
+        back = figures.first_success_after(ledger.samples, quorum_member_back)
+        chaos.figure("quorum_member_back_after_restore_s", quorum_member_back - manifest_back, note="kubelet back-off")
+        chaos.figure(
+            "writes_back_after_manifest_s",
+            figures.first_success_after(ledger.samples, manifest_back),
+            note="from moving the first member's manifest back; includes kubelet's back-off",
+        )
         writes_down = figures.unavailability_windows(figures.between(ledger.samples, one.at("inject"), None))
         longest = max((w.seconds or 0.0 for w in writes_down), default=0.0)
         during_service = figures.between(service.samples, lost_at, restored)
@@ -299,7 +310,7 @@ def test_quorum_lost(chaos: ChaosRun, workload: Workload) -> None:
             "writes_back",
             back,
             budget=WRITES_BACK_S,
-            what="the first write accepted, from moving the first member's manifest back",
+            what="the first write accepted, from the return of the member that restores quorum",
         )
         healthy = has_quorum(vantage)
         chaos.check.that(

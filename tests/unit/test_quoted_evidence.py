@@ -38,6 +38,15 @@ def test_a_saved_run_keeps_what_tables_need_and_drops_proofs(tmp_path: Path) -> 
     assert (saved.parent / "tables.md").read_text().startswith("# Run run-1")
 
 
+def test_redaction_never_breaks_the_saved_json(tmp_path: Path) -> None:
+    source = findings(tmp_path)
+    document = json.loads(source.read_text())
+    document["findings"][0]["checks"][0]["requirement"] = "HTTP status for a made-up token = 401"
+    source.write_text(json.dumps(document))
+    saved = json.loads(save(source, "run-1", root=tmp_path / "e").read_text())
+    assert saved["findings"][0]["checks"][0]["requirement"] == "HTTP status for a made-up token = <redacted>"
+
+
 def test_the_table_quotes_this_runs_checks_only(tmp_path: Path) -> None:
     text = table(save(findings(tmp_path), "run-1", root=tmp_path / "e"))
     summary = "Run `run-1`: 1 passed in 30.0 min; 1 checks (1 held); 1 figures with a budget, 1 of them asserted"

@@ -60,10 +60,8 @@ def _check(check: CheckLine, w: dict[str, str]) -> str:
     mark = MARKS.get(check.status, "⚪")
     if check.status == HELD or check.status == CHECK_FAILED:
         verdict = w["check_held"] if check.status == HELD else w["check_failed"]
-        return (
-            f"{mark} `{check.name}` {verdict}: {w['required']} {check.requirement}; {w['measured_value']} "
-            f"{check.measured}"
-        )
+        measured = " ".join(check.measured.split())  # one list item: command output may span lines
+        return f"{mark} `{check.name}` {verdict}: {w['required']} {check.requirement}; {w['measured_value']} {measured}"
     return f"{mark} `{check.name}` {w['check_not_run']}"
 
 

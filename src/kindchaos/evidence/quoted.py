@@ -34,6 +34,17 @@ def _trimmed(finding: dict[str, Any]) -> dict[str, Any]:
     return kept
 
 
+def _redacted(value: Any) -> Any:
+    """Every string in a JSON value redacted on its own, so a match can never eat JSON syntax."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, list):
+        return [_redacted(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _redacted(item) for key, item in value.items()}
+    return value
+
+
 def save(findings: Path, run: str, *, root: Path = EVIDENCE_DIR) -> Path:
     """Commit-ready copy of a run's findings: docs/evidence/<run>/findings.json."""
     if not RUN_NAME.match(run):
@@ -46,7 +57,7 @@ def save(findings: Path, run: str, *, root: Path = EVIDENCE_DIR) -> Path:
     }
     path = root / run / "findings.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(redact(json.dumps(out, indent=1, ensure_ascii=False, default=str)) + "\n")
+    path.write_text(json.dumps(_redacted(out), indent=1, ensure_ascii=False, default=str) + "\n")
     (path.parent / "tables.md").write_text(f"# Run {run}\n\n" + table(path, figures=True))
     return path
 
