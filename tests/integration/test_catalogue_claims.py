@@ -42,7 +42,11 @@ def test_a_budget_below_the_measured_time_is_breached(single_cluster: Cluster, t
     assert findings["test_scheduler_crash"]["outcome"] == "not run", "deselected by -k, so not run"
     finding = findings["test_scheduler_outage"]
     assert finding["outcome"] == "failed"
-    assert {f["name"] for f in finding["figures"]} >= {"return_to_all_bound_s", "return_to_all_running_s"}
+    (breached,) = [c for c in finding["checks"] if not c["held"]]
+    assert breached["name"] == "bound_after_return" and breached["kind"] == "budget", breached
+    assert "(30.00 s × budget scale 0.001)" in breached["requirement"], breached
+    budget = next(f for f in finding["figures"] if f["name"] == "bound_after_return")["budget"]
+    assert budget == 0.03, "the figure carries the budget as applied"
 
 
 def test_a_skipped_restore_does_not_pass_as_a_restore(single_cluster: Cluster, tmp_path: Path) -> None:
