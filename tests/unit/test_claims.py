@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from kindchaos.claims import budgeted_figures, check_calls, claim_problems, parse_claim, scenario_sources
+from kindchaos.claims import CHECK_KINDS, budgeted_figures, check_calls, claim_problems, parse_claim, scenario_sources
+from kindchaos.evidence.checks import CheckBook
 
 REPO = Path(__file__).resolve().parents[2]
 SCENARIOS = REPO / "scenarios"
@@ -54,6 +55,12 @@ def test_check_calls_are_found_by_their_literal_names() -> None:
     source = 'chaos.check.within("bound", 1.0, budget=30, what="x")\ncheck.stays("pending", f, during=1, expected="")'
     assert check_calls(source) == {"bound", "pending"}
     assert check_calls('chaos.figure("bound", 1.0)') == set()
+
+
+def test_the_check_kinds_are_the_check_books_own() -> None:
+    """The static test looks for calls to these names: the list must be CheckBook's checks, no more, no less."""
+    public = {name for name in vars(CheckBook) if not name.startswith("_")}
+    assert public - {"names", "missing"} == CHECK_KINDS
 
 
 def test_a_budget_on_a_plain_figure_is_found() -> None:

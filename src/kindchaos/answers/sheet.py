@@ -135,19 +135,20 @@ def _status(finding: dict[str, Any], run_started: float | None) -> tuple[str, st
     return NOT_RUN, ""
 
 
+def _check_line(name: str, record: dict[str, Any] | None) -> CheckLine:
+    """A check as the last run recorded it, or ``NOT_CHECKED`` when it has no record."""
+    if record is None:
+        return CheckLine(name, NOT_CHECKED)
+    status = HELD if record.get("held") else CHECK_FAILED
+    return CheckLine(name, status, str(record.get("requirement")), str(record.get("measured")))
+
+
 def _clause_lines(claim: dict[str, Any], lang: str, ran: dict[str, dict[str, Any]]) -> list[ClauseLine]:
     clauses = claim.get("clauses") or {}
     chosen = clauses.get(lang) or clauses.get("en") or []
     lines = []
     for clause in chosen:
-        checks = []
-        for name in clause.get("checks") or []:
-            record = ran.get(name)
-            if record is None:
-                checks.append(CheckLine(name, NOT_CHECKED))
-            else:
-                status = HELD if record.get("held") else CHECK_FAILED
-                checks.append(CheckLine(name, status, str(record.get("requirement")), str(record.get("measured"))))
+        checks = [_check_line(name, ran.get(name)) for name in clause.get("checks") or []]
         lines.append(ClauseLine(str(clause.get("text") or ""), checks))
     return lines
 
@@ -164,11 +165,7 @@ def _entry(finding: dict[str, Any], lang: str, run_started: float | None) -> Cla
     ran = {c["name"]: c for c in finding.get("checks") or [] if isinstance(c, dict) and "name" in c} if this_run else {}
     clauses = _clause_lines(claim, lang, ran)
     named = {check.name for clause in clauses for check in clause.checks}
-    extra = [
-        CheckLine(n, HELD if c.get("held") else CHECK_FAILED, str(c.get("requirement")), str(c.get("measured")))
-        for n, c in ran.items()
-        if n not in named
-    ]
+    extra = [_check_line(name, record) for name, record in ran.items() if name not in named]
     reason = _first_line(finding.get("message", "")) if status in (FAILED, SKIPPED, NOT_RUN) else ""
     if status == CONFIRMED and not all(clause.held for clause in clauses):
         # A pass whose clauses did not all hold is not a fact (a findings file from before checks, or edited).

@@ -78,9 +78,6 @@ class CheckBook:
     def names(self) -> set[str]:
         return {check.name for check in self.checks}
 
-    def failed(self) -> list[Check]:
-        return [check for check in self.checks if not check.held]
-
     def missing(self, declared: list[str]) -> list[str]:
         """The declared check names no check ran under."""
         ran = self.names()
