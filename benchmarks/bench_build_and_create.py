@@ -17,7 +17,7 @@ from kindchaos.cluster.lifecycle import create_or_reuse, delete_cluster, tool_pa
 from kindchaos.cluster.readiness import wait_ready
 from kindchaos.cluster.topology import topology_named
 from kindchaos.images.build import BuildContext, build
-from kindchaos.images.versions import CONTROL_PLANE_COMPONENTS
+from kindchaos.images.pins import CONTROL_PLANE_COMPONENTS
 from kindchaos.paths import bin_dir
 from kindchaos.progress import Status
 

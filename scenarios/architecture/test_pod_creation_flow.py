@@ -12,7 +12,7 @@ from kindchaos.cluster.etcd import etcdctl
 from kindchaos.cluster.pods import bare_pod
 from kindchaos.evidence.scenario import ChaosRun
 from kindchaos.expect import eventually
-from kindchaos.images.versions import DEFAULT_REFS
+from kindchaos.images.pins import DEFAULT_REFS
 from kindchaos.observe import figures
 
 pytestmark = [pytest.mark.topology("single"), pytest.mark.question("components"), pytest.mark.component("etcd")]

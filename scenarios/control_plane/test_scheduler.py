@@ -9,7 +9,7 @@ from kindchaos.evidence.scenario import ChaosRun
 from kindchaos.expect import eventually
 from kindchaos.faults import ComponentCrashed, ComponentDown
 from kindchaos.faults.control_plane import BACKOFF_WITHIN, lease
-from kindchaos.images.versions import DEFAULT_REFS
+from kindchaos.images.pins import DEFAULT_REFS
 from kindchaos.observe import figures
 
 pytestmark = [

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import pytest
 
 from kindchaos.cluster.etcd import member_list
-from kindchaos.cluster.etcd_runbook import (
+from kindchaos.cluster.etcd_tools import (
     BACKUP_DIR,
     BUMP_REVISION,
     ETCD_MANIFEST,
@@ -33,13 +33,13 @@ from kindchaos.cluster.etcd_runbook import (
     write_manifest,
 )
 from kindchaos.cluster.leftovers import PARKED_DIR
+from kindchaos.cluster.markers import Markers
 from kindchaos.cluster.nodes import sh
 from kindchaos.cluster.readiness import wait_ready
 from kindchaos.evidence.scenario import ChaosRun
 from kindchaos.faults import ComponentDown
 from kindchaos.faults.etcd import DAMAGES, SnapshotDamaged
 from kindchaos.observe import figures
-from scenarios.etcd.markers import Markers
 
 pytestmark = [
     pytest.mark.topology("single"),

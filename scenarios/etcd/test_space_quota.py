@@ -8,13 +8,13 @@ import uuid
 import pytest
 
 from kindchaos.cluster.etcd import alarms, endpoint_status
-from kindchaos.cluster.etcd_runbook import recover_space
+from kindchaos.cluster.etcd_tools import recover_space
+from kindchaos.cluster.markers import Markers
 from kindchaos.cluster.readiness import wait_ready
 from kindchaos.evidence.scenario import ChaosRun
 from kindchaos.expect import eventually
 from kindchaos.faults.etcd import NOSPACE, SpaceQuotaExceeded
 from kindchaos.observe import figures
-from scenarios.etcd.markers import Markers
 
 pytestmark = [
     pytest.mark.topology("single"),

@@ -13,7 +13,7 @@ from kindchaos.cluster.workload_objects import daemon_set, pod_disruption_budget
 from kindchaos.evidence.scenario import ChaosRun
 from kindchaos.faults import NodeCordoned, NodeDrained
 from kindchaos.faults.drain import DrainBlocked, drain, is_unschedulable, set_unschedulable
-from kindchaos.observe import figures, node_loss
+from kindchaos.observe import figures, replay
 
 pytestmark = [
     pytest.mark.topology("single"),
@@ -92,7 +92,7 @@ def test_drain_with_a_pod_disruption_budget(chaos: ChaosRun, workload_namespace:
         chaos.check.that("uncordoned", not still, what=f"{node} schedulable again", measured=f"unschedulable={still}")
         inject, restored = drained.at("inject"), drained.at("restored")
         assert inject is not None and restored is not None
-        counts = node_loss.available_counts(chaos.timeline, ns, "web-", after=inject)
+        counts = replay.available_counts(chaos.timeline, ns, "web-", after=inject)
         lowest = min((c for t, c in counts if t <= restored), default=None)
         web_evicted = [p for p in drained.result.evicted if p.startswith(f"{ns}/web-")]
         during = figures.between(service.samples, inject, restored)

@@ -15,7 +15,7 @@ from kindchaos.expect import eventually
 from kindchaos.faults import KubeletStopped, RuntimeStopped
 from kindchaos.faults.base import Fault
 from kindchaos.faults.nodes import API_ERRORS
-from kindchaos.observe import figures, node_loss
+from kindchaos.observe import figures, replay
 from kindchaos.observe.probes import ServiceProbe
 
 pytestmark = [
@@ -120,10 +120,10 @@ def test_kubelet_stopped(chaos: ChaosRun, workload_namespace: Workload) -> None:
     with chaos.step("after: node Ready; same pods, same processes, no restarts; the Service answered throughout"):
         inject, restore = stopped.at("inject"), stopped.at("restore")
         assert inject is not None and restore is not None
-        not_ready = node_loss.not_ready_at(chaos.timeline, node, inject)
-        back = node_loss.ready_at(chaos.timeline, node, restore)
+        not_ready = replay.not_ready_at(chaos.timeline, node, inject)
+        back = replay.ready_at(chaos.timeline, node, restore)
         chaos.figure("time_to_not_ready_s", None if not_ready is None else not_ready.mono - inject, note="from inject")
-        heartbeat = None if not_ready is None else node_loss.last_heartbeat_before(chaos.timeline, node, not_ready.mono)
+        heartbeat = None if not_ready is None else replay.last_heartbeat_before(chaos.timeline, node, not_ready.mono)
         grace = node_monitor_grace_period(cluster)
         chaos.figure("setting_node_monitor_grace_period_s", grace.seconds, note=grace.source)
         chaos.figure(
@@ -190,9 +190,9 @@ def test_container_runtime_stopped(chaos: ChaosRun, workload_namespace: Workload
     with chaos.step("after: node Ready; same pods and processes, no restarts; the Service answered throughout"):
         inject, restore = stopped.at("inject"), stopped.at("restore")
         assert inject is not None and restore is not None
-        went = node_loss.not_ready_at(chaos.timeline, node, inject)
+        went = replay.not_ready_at(chaos.timeline, node, inject)
         chaos.figure("time_to_not_ready_s", None if went is None else went.mono - inject, note="from inject")
-        back = node_loss.ready_at(chaos.timeline, node, restore)
+        back = replay.ready_at(chaos.timeline, node, restore)
         chaos.figure("restore_to_ready_s", None if back is None else back - restore)
         ratio = service_figures(chaos, service, stopped)
         chaos.check.at_least(

@@ -16,8 +16,8 @@ from kindchaos.cluster.workload import Workload
 from kindchaos.evidence.scenario import ChaosRun
 from kindchaos.faults import NetworkPartitioned, NodeFrozen, NodeStopped
 from kindchaos.faults.nodes import NodeFault
-from kindchaos.observe import node_loss
-from scenarios.nodes.node_loss import follow_the_chain, prepare, report_the_chain, wait_stateful_back
+from kindchaos.observe import replay
+from kindchaos.runbooks.lost_node import follow_the_chain, prepare, report_the_chain, wait_stateful_back
 
 pytestmark = [
     pytest.mark.topology("single"),
@@ -34,7 +34,7 @@ def lose_node(chaos: ChaosRun, workload: Workload, make_fault: Callable[[Cluster
     grace = node_monitor_grace_period(chaos.cluster)
     chaos.service_probe(url=setup.url, node=chaos.cluster.control_planes[0])
     started = chaos.timeline.now()[0]
-    before = node_loss.pods_on_node(chaos.timeline, setup.node, workload.namespace, before=started)
+    before = replay.pods_on_node(chaos.timeline, setup.node, workload.namespace, before=started)
     with chaos.fault(make_fault(chaos.cluster, setup.node)) as fault:
         follow_the_chain(chaos, setup, grace)
     with chaos.step(f"after: {setup.node} Ready again, the StatefulSet pod back; delays against the settings"):

@@ -4,8 +4,8 @@ import pytest
 
 from kindchaos.cluster.workload import Workload
 from kindchaos.evidence.scenario import ChaosRun
-from kindchaos.images.versions import UPGRADE_NODE_REF
-from scenarios.upgrade import upgrade_drill
+from kindchaos.images.pins import UPGRADE_NODE_REF
+from kindchaos.runbooks import kubeadm_upgrade
 
 pytestmark = [
     pytest.mark.question("upgrade"),
@@ -35,7 +35,7 @@ def test_kubeadm_upgrade_single(chaos: ChaosRun, workload_namespace: Workload) -
     레플리카가 사용 가능할 때만 축출하며(PDB) [pdb_held_at_evictions], web 레플리카가 항상 하나 이상 사용
     가능합니다 [available_throughout].
     """
-    upgrade_drill.run(chaos, workload_namespace)
+    kubeadm_upgrade.run(chaos, workload_namespace)
 
 
 @pytest.mark.topology("ha")
@@ -56,4 +56,4 @@ def test_kubeadm_upgrade_ha(chaos: ChaosRun, workload_namespace: Workload) -> No
     """
     # Availability at every moment is measured, not claimed, on `ha`: a control plane's etcd upgrade stalls the
     # kubelets connected through its apiserver, and the node controller marks their pods NotReady for seconds.
-    upgrade_drill.run(chaos, workload_namespace, available_throughout=False)
+    kubeadm_upgrade.run(chaos, workload_namespace, available_throughout=False)

@@ -1,28 +1,43 @@
-"""The pytest plugin: options, markers, the cluster fixtures and the ``chaos`` fixture.
+"""The pytest plugin: options, markers, the hooks, and the cluster, ``chaos`` and workload fixtures.
 
 pytest-kind-ng already registers --cluster-name, --keep-cluster, --kind-image,
 --kind-bin and --kind-kubectl-bin, and allure-pytest registers --alluredir;
 they are reused with the same meaning. Only what is new goes into the
-``kindchaos`` group, each option with an ini twin.
+``kindchaos`` group, each option with an ini twin. What the hooks do with an
+item lives in ``evidence.items``; the clusters live in ``cluster.pool``.
 """
 
 from __future__ import annotations
 
 import sys
 import time
+import uuid
 from collections.abc import Generator, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
 
-from kindchaos import signals
-
-if TYPE_CHECKING:
-    from kindchaos.cluster.health import HealthReport
-    from kindchaos.cluster.lifecycle import Cluster
-    from kindchaos.evidence.findings import Claim, Finding
-    from kindchaos.evidence.scenario import ChaosRun
+from kindchaos import progress, signals
+from kindchaos.cluster.health import HealthReport
+from kindchaos.cluster.lifecycle import Cluster
+from kindchaos.cluster.pool import ClusterOptions, ClusterPool
+from kindchaos.cluster.workload import Workload
+from kindchaos.errors import ClaimViolated, ObserverStopped
+from kindchaos.evidence import attach, findings, report_files
+from kindchaos.evidence.findings import Finding
+from kindchaos.evidence.items import (
+    claim_of,
+    components_of,
+    marker_arg,
+    outcome_of,
+    report_key,
+    unfinished_findings,
+    unselected_findings,
+)
+from kindchaos.evidence.scenario import ChaosRun
+from kindchaos.expect.budget import budget_scale, set_budget_scale
+from kindchaos.images.pins import DEFAULT_REFS, DEFAULT_VERSIONS
+from kindchaos.questions import question_text
 
 DEFAULT_PYTEST_KIND_NAME = "pytest-kind"
 MARKERS = (
@@ -35,10 +50,13 @@ MARKERS = (
     "fresh_cluster(image, purpose): the scenario changes its cluster for good (an upgrade): a new cluster of its "
     "topology is made from image for it alone, and deleted after it unless --keep-cluster",
 )
-findings_key = pytest.StashKey[list["Finding"]]()
-report_key = pytest.StashKey[dict[str, pytest.TestReport]]()
+TOPOLOGY_ORDER = {None: 0, "single": 1, "ha": 2}
+FRESH_CLUSTER_ORDER = 10  # after every shared cluster: creating one closes the shared ones
+
+findings_key = pytest.StashKey[list[Finding]]()
 run_started_key = pytest.StashKey[float]()
 deselected_key = pytest.StashKey[list[pytest.Item]]()
+sigterm_key = pytest.StashKey[signals.Handler]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -80,6 +98,28 @@ def budget_scale_option(config: pytest.Config) -> float:
     return value
 
 
+def cluster_options(config: pytest.Config) -> ClusterOptions:
+    """pytest-kind's options and ours, read once for the session's clusters."""
+
+    def path(name: str) -> Path | None:
+        value = config.getoption(name)
+        return Path(value) if value else None
+
+    prefix = config.getoption("cluster_name")
+    return ClusterOptions(
+        name_prefix=None if prefix == DEFAULT_PYTEST_KIND_NAME else prefix,
+        image=config.getoption("kind_image"),
+        workdir=Path(config.getoption("kindchaos_workdir") or config.getini("kindchaos_workdir")),
+        kind_bin=path("kind_bin"),
+        kubectl_bin=path("kind_kubectl_bin"),
+        keep=bool(config.getoption("keep_cluster")),
+    )
+
+
+def node_image(config: pytest.Config) -> str:
+    return str(config.getoption("kind_image") or DEFAULT_REFS.node)
+
+
 def runs_scenarios(config: pytest.Config) -> bool:
     """Whether the session's paths (or testpaths, when none are given) include the scenario catalogue."""
     catalogue = (config.rootpath / config.getini("kindchaos_scenarios")).resolve()
@@ -91,20 +131,24 @@ def runs_scenarios(config: pytest.Config) -> bool:
     return False
 
 
+def interrupt_on_sigterm(config: pytest.Config) -> None:
+    """SIGTERM unwinds like Ctrl-C, so faults are undone: installed once, for a session that runs scenarios or
+    makes clusters, and put back in ``pytest_unconfigure``."""
+    if sigterm_key not in config.stash:
+        config.stash[sigterm_key] = signals.interrupt_on_sigterm()
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     """Runs before allure-pytest's, so a scenario session's default --alluredir is seen by it."""
-    from kindchaos.evidence.attach import install_phase_steps
-
-    if getattr(config.option, "allure_report_dir", None) is None and runs_scenarios(config):
-        config.option.allure_report_dir = str(config.rootpath / config.getini("kindchaos_alluredir"))
-    from kindchaos.expect.budget import set_budget_scale
-
     for line in MARKERS:
         config.addinivalue_line("markers", line)
     set_budget_scale(budget_scale_option(config))
-    signals.interrupt_on_sigterm()
-    install_phase_steps()
+    if runs_scenarios(config):
+        if getattr(config.option, "allure_report_dir", None) is None:
+            config.option.allure_report_dir = str(config.rootpath / config.getini("kindchaos_alluredir"))
+        interrupt_on_sigterm(config)
+    attach.install_phase_steps()
     config.stash[findings_key] = []
     config.stash[run_started_key] = time.time()
     config.stash[deselected_key] = []
@@ -114,7 +158,6 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _show_progress_live(config: pytest.Config) -> None:
     """With -v, phase changes, cluster creation and health gates print as they happen, not after the test."""
-    from kindchaos import progress
 
     def echo(line: str) -> None:
         reporter = config.pluginmanager.get_plugin("terminalreporter")
@@ -130,9 +173,10 @@ def _show_progress_live(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    from kindchaos import progress
-
     progress.set_live_echo(None)
+    if sigterm_key in config.stash:
+        signals.restore_sigterm(config.stash[sigterm_key])
+        del config.stash[sigterm_key]
 
 
 def pytest_deselected(items: list[pytest.Item]) -> None:
@@ -141,31 +185,21 @@ def pytest_deselected(items: list[pytest.Item]) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    from kindchaos.images.versions import DEFAULT_REFS, DEFAULT_VERSIONS
-
-    image = config.getoption("kind_image") or DEFAULT_REFS.node
     return (
-        f"kindchaos: node image {image}, Kubernetes {DEFAULT_VERSIONS.kubernetes}, kind {DEFAULT_VERSIONS.kind}, "
-        f"budget scale {budget_scale_option(config):g}"
+        f"kindchaos: node image {node_image(config)}, Kubernetes {DEFAULT_VERSIONS.kubernetes}, "
+        f"kind {DEFAULT_VERSIONS.kind}, budget scale {budget_scale_option(config):g}"
     )
 
 
-TOPOLOGY_ORDER = {None: 0, "single": 1, "ha": 2}
-FRESH_CLUSTER_ORDER = 10  # after every shared cluster: creating one closes the shared ones
-
-
 def _run_order(item: pytest.Item) -> int:
-    order = TOPOLOGY_ORDER.get(_marker_arg(item, "topology"), 3)
+    order = TOPOLOGY_ORDER.get(marker_arg(item, "topology"), 3)
     return order + (FRESH_CLUSTER_ORDER if item.get_closest_marker("fresh_cluster") else 0)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Give positional ``question``/``component`` markers keyword twins so ``-m`` and ``-k`` select on them,
     and run tests grouped by topology (stable otherwise) so each cluster is created once per session."""
-    from kindchaos.questions import question_text
-
     items.sort(key=_run_order)
-
     for item in items:
         for marker in list(item.iter_markers("question")):
             if marker.args:
@@ -191,9 +225,6 @@ def pytest_runtest_makereport(
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     """A scenario that passed but left a clause of its claim with no check that ran fails: nothing is claimed
     that was not checked."""
-    from kindchaos.errors import ClaimViolated, ObserverStopped
-    from kindchaos.evidence.scenario import ChaosRun
-
     yield
     run = getattr(item, "funcargs", {}).get("chaos")
     if not isinstance(run, ChaosRun):
@@ -205,25 +236,20 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    from kindchaos.evidence import findings, report_files
-    from kindchaos.expect.budget import budget_scale
-
     config = session.config
     collected = config.stash.get(findings_key, [])
     items: list[pytest.Item] = list(getattr(session, "items", []))
     run_started = config.stash.get(run_started_key, time.time())
-    unfinished = _claims_without_findings(items, collected, run_started)
+    unfinished = unfinished_findings(items, collected, run_started=run_started)
     if collected or unfinished:
-        from kindchaos.images.versions import DEFAULT_REFS
-
         path = Path(config.getoption("findings") or config.getini("kindchaos_findings"))
         run = findings.RunInfo(
             started=run_started,
             finished=time.time(),
             selected=[item.nodeid for item in items],
-            node_image=config.getoption("kind_image") or DEFAULT_REFS.node,
+            node_image=node_image(config),
         )
-        not_selected = _claims_without_findings(config.stash.get(deselected_key, []), [], None)
+        not_selected = unselected_findings(config.stash.get(deselected_key, []))
         findings.merge(path, [*collected, *unfinished], run, unless_known=not_selected)
     alluredir = config.getoption("allure_report_dir", None)
     if alluredir:
@@ -235,166 +261,13 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         )
 
 
-def claim_of(item: pytest.Item) -> Claim | None:
-    """The claim a scenario states: its question marker and its docstring, per language."""
-    from kindchaos.claims import parse_claim
-    from kindchaos.evidence.findings import Claim
-    from kindchaos.questions import question_text
-
-    question = _marker_arg(item, "question")
-    if question is None:
-        return None
-    text = parse_claim(getattr(getattr(item, "function", None), "__doc__", None))
-    clauses = {
-        lang: [{"text": clause.text, "checks": list(clause.checks)} for clause in found]
-        for lang, found in text.clauses.items()
-    }
-    return Claim(
-        question=question_text(question),
-        sentence=text.sentences.get("en", ""),
-        question_id=question,
-        sentences=text.sentences,
-        clauses=clauses,
-    )
-
-
-def _outcome(item: pytest.Item) -> tuple[str, str]:
-    """(outcome, message) of a test from the reports pytest made so far: failed, skipped, passed or not run."""
-    reports = item.stash.get(report_key, {})
-    failed = next((r for r in reports.values() if r.failed), None)
-    if failed is not None:
-        return "failed", str(failed.longrepr)[-2000:]
-    skipped = next((r for r in reports.values() if r.skipped), None)
-    if skipped is not None:
-        return "skipped", str(skipped.longrepr)[-500:]
-    return ("passed", "") if "call" in reports else ("not run", "")
-
-
-def _components_of(item: pytest.Item) -> list[str]:
-    return sorted({arg for m in item.iter_markers("component") if (arg := _marker_arg_of(m))})
-
-
-def _claims_without_findings(
-    items: list[pytest.Item], collected: list[Finding], run_started: float | None
-) -> list[Finding]:
-    """Findings for claimed scenarios that produced none: skipped, broken before the fault, or not selected."""
-    from kindchaos.evidence.findings import Finding
-
-    done = {finding.test for finding in collected}
-    missing = []
-    for item in items:
-        claim = claim_of(item)
-        if claim is None or item.nodeid in done:
-            continue
-        outcome, message = _outcome(item)
-        if outcome == "not run" and run_started is not None:
-            message = "selected but not run (interrupted?)"
-        missing.append(
-            Finding(
-                test=item.nodeid,
-                claim=claim,
-                outcome=outcome,
-                topology=_marker_arg(item, "topology"),
-                components=_components_of(item),
-                message=message,
-                run_started=run_started,
-            )
-        )
-    return missing
-
-
-def _path_option(config: pytest.Config, name: str) -> Path | None:
-    value = config.getoption(name)
-    return Path(value) if value else None
-
-
-class ClusterPool:
-    """One cluster per topology for the session; created on first use, healed or recreated between scenarios."""
-
-    def __init__(self, config: pytest.Config) -> None:
-        self._config = config
-        self._clusters: dict[str, Cluster] = {}
-
-    def _name(self, topology: str) -> str | None:
-        prefix = self._config.getoption("cluster_name")
-        return None if prefix == DEFAULT_PYTEST_KIND_NAME else f"{prefix}-{topology}"
-
-    def _create(self, topology_name: str) -> Cluster:
-        from kindchaos.cluster.lifecycle import create_or_reuse
-        from kindchaos.cluster.topology import topology_named
-
-        workdir = self._config.getoption("kindchaos_workdir") or self._config.getini("kindchaos_workdir")
-        return create_or_reuse(
-            topology_named(topology_name),
-            name=self._name(topology_name),
-            image=self._config.getoption("kind_image"),
-            workdir=Path(workdir),
-            kind_bin=_path_option(self._config, "kind_bin"),
-            kubectl_bin=_path_option(self._config, "kind_kubectl_bin"),
-        )
-
-    def get(self, topology_name: str) -> Cluster:
-        """The session's cluster of this topology; on first use it is created and passes the health gate."""
-        if topology_name in self._clusters:
-            return self._clusters[topology_name]
-        return self.healthy(topology_name)[0]
-
-    def healthy(self, topology_name: str) -> tuple[Cluster, HealthReport]:
-        """The health gate: create the cluster if the session has none, heal what earlier scenarios (or killed
-        runs) left, and recreate the cluster when healing fails."""
-        from kindchaos.cluster.health import HealthReport, heal
-        from kindchaos.cluster.readiness import wait_ready
-        from kindchaos.errors import ClusterError
-
-        if topology_name not in self._clusters:
-            # At most one HA cluster, and not beside another cluster, on a 2-core machine.
-            if topology_name == "ha" or "ha" in self._clusters:
-                self.close(keep=bool(self._config.getoption("keep_cluster")))
-            self._clusters[topology_name] = self._create(topology_name)
-        cluster = self._clusters[topology_name]
-        try:
-            return cluster, heal(cluster)
-        except ClusterError as exc:
-            cluster.delete()
-            fresh = self._create(topology_name)
-            self._clusters[topology_name] = fresh
-            waited = wait_ready(fresh)
-            return fresh, HealthReport(healed=[str(exc)], ready_seconds=waited.seconds, recreated=True)
-
-    def fresh(self, topology_name: str, *, image: str, purpose: str) -> tuple[Cluster, HealthReport]:
-        """A new cluster of ``topology_name`` from ``image`` for one scenario; the shared clusters are closed
-        first, since a 2-core machine holds one cluster at a time. The caller deletes it."""
-        from kindchaos.cluster.health import HealthReport
-        from kindchaos.cluster.lifecycle import create_fresh
-        from kindchaos.cluster.readiness import wait_ready
-        from kindchaos.cluster.topology import topology_named
-
-        self.close(keep=bool(self._config.getoption("keep_cluster")))
-        workdir = self._config.getoption("kindchaos_workdir") or self._config.getini("kindchaos_workdir")
-        suffix = f"{purpose}-{topology_name}"
-        cluster = create_fresh(
-            topology_named(topology_name),
-            name=self._name(suffix) or f"kindchaos-{suffix}",
-            image=image,
-            workdir=Path(workdir),
-            kind_bin=_path_option(self._config, "kind_bin"),
-            kubectl_bin=_path_option(self._config, "kind_kubectl_bin"),
-        )
-        waited = wait_ready(cluster)
-        return cluster, HealthReport(healed=[f"new cluster from {image}"], ready_seconds=waited.seconds)
-
-    def close(self, *, keep: bool) -> None:
-        for cluster in self._clusters.values():
-            if not keep:
-                cluster.delete()
-        self._clusters.clear()
-
-
 @pytest.fixture(scope="session")
 def kindchaos_clusters(request: pytest.FixtureRequest) -> Iterator[ClusterPool]:
-    pool = ClusterPool(request.config)
+    """The session's clusters; a session that makes one also gets SIGTERM unwinding, so faults are undone."""
+    interrupt_on_sigterm(request.config)
+    pool = ClusterPool(cluster_options(request.config))
     yield pool
-    pool.close(keep=bool(request.config.getoption("keep_cluster")))
+    pool.close()
 
 
 # Module scope: the pool keeps one cluster alive at a time when `ha` is involved, so a module that comes
@@ -411,48 +284,66 @@ def ha_cluster(kindchaos_clusters: ClusterPool) -> Cluster:
     return kindchaos_clusters.get("ha")
 
 
-def _marker_arg(item: pytest.Item, name: str) -> str | None:
-    marker = item.get_closest_marker(name)
-    return None if marker is None else _marker_arg_of(marker)
+def _scenario_cluster(item: pytest.Item, topology: str, pool: ClusterPool) -> tuple[Cluster, HealthReport]:
+    """The shared cluster of ``topology`` through its health gate, or a new one for a ``fresh_cluster`` scenario."""
+    fresh = item.get_closest_marker("fresh_cluster")
+    if fresh is None:
+        with attach.step(f"health gate: {topology} cluster"):
+            cluster, health = pool.healthy(topology)
+            attach.text(health.summary(), name="health gate")
+        return cluster, health
+    image, purpose = fresh.kwargs["image"], fresh.kwargs.get("purpose", "fresh")
+    with attach.step(f"new {topology} cluster from {image}"):
+        cluster, health = pool.fresh(topology, image=image, purpose=purpose)
+        attach.text(health.summary(), name="new cluster")
+    return cluster, health
 
 
 @pytest.fixture
 def chaos(request: pytest.FixtureRequest, kindchaos_clusters: ClusterPool) -> Iterator[ChaosRun]:
     """A scenario run on a healthy cluster of the test's ``topology`` marker, recording from the start."""
-    from kindchaos.evidence import attach
-    from kindchaos.evidence.scenario import ChaosRun
-
     item = request.node
-    topology = _marker_arg(item, "topology")
+    topology = marker_arg(item, "topology")
     if topology is None:
         raise pytest.UsageError(f"{item.nodeid}: mark the scenario with @pytest.mark.topology('single') or ('ha')")
-    claim = claim_of(item)
-    fresh = item.get_closest_marker("fresh_cluster")
-    if fresh is None:
-        with attach.step(f"health gate: {topology} cluster"):
-            cluster, health = kindchaos_clusters.healthy(topology)
-            attach.text(health.summary(), name="health gate")
-    else:
-        image, purpose = fresh.kwargs["image"], fresh.kwargs.get("purpose", "fresh")
-        with attach.step(f"new {topology} cluster from {image}"):
-            cluster, health = kindchaos_clusters.fresh(topology, image=image, purpose=purpose)
-            attach.text(health.summary(), name="new cluster")
-    components = _components_of(item)
+    cluster, health = _scenario_cluster(item, topology, kindchaos_clusters)
     run = ChaosRun(
-        cluster=cluster, test_id=item.nodeid, title=item.name, claim=claim, components=components, health=health
+        cluster=cluster,
+        test_id=item.nodeid,
+        title=item.name,
+        claim=claim_of(item),
+        components=components_of(item),
+        health=health,
     ).start()
     try:
         yield run
     finally:
         try:
-            outcome, message = _outcome(item)
+            outcome, message = outcome_of(item)
             finding = run.finish(outcome=outcome, message=message)
             finding.run_started = request.config.stash[run_started_key]
             request.config.stash[findings_key].append(finding)
         finally:
-            if fresh is not None and not request.config.getoption("keep_cluster"):
+            if item.get_closest_marker("fresh_cluster") is not None and not kindchaos_clusters.options.keep:
                 cluster.delete()
 
 
-def _marker_arg_of(marker: pytest.Mark) -> str | None:
-    return str(marker.args[0]) if marker.args else next(iter(marker.kwargs.values()), None)
+@pytest.fixture
+def workload(chaos: ChaosRun) -> Iterator[Workload]:
+    """The web Deployment (2 replicas) behind a Service and a client pod, in a namespace of its own."""
+    found = Workload(chaos.cluster, namespace=f"kc-{uuid.uuid4().hex[:6]}")
+    with chaos.step(f"before: web (2 replicas) ready in {found.namespace}"):
+        found.apply(replicas=2)
+        found.wait_ready()
+    yield found
+    chaos.stop()  # no probe may run against a Service being deleted
+    found.delete()
+
+
+@pytest.fixture
+def workload_namespace(chaos: ChaosRun) -> Iterator[Workload]:
+    """A ``Workload`` in a namespace of its own, not yet applied: each scenario chooses replicas and placement."""
+    found = Workload(chaos.cluster, namespace=f"kc-{uuid.uuid4().hex[:6]}")
+    yield found
+    chaos.stop()  # no probe may run against a Service being deleted
+    found.delete()

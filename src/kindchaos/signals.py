@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import Any
 
 HANDLED = (signal.SIGINT, signal.SIGTERM)
 
@@ -24,10 +25,21 @@ def _raise_terminated(signum: int, frame: FrameType | None) -> None:
     raise Terminated(f"signal {signal.Signals(signum).name}")
 
 
-def interrupt_on_sigterm() -> None:
-    """Make SIGTERM unwind the stack like Ctrl-C (main thread only)."""
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _raise_terminated)
+Handler = Callable[[int, FrameType | None], Any] | int | None
+
+
+def interrupt_on_sigterm() -> Handler:
+    """Make SIGTERM unwind the stack like Ctrl-C (main thread only); return the handler it replaced, for
+    ``restore_sigterm``."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _raise_terminated)
+
+
+def restore_sigterm(previous: Handler) -> None:
+    """Put back the SIGTERM handler ``interrupt_on_sigterm`` replaced (nothing if it replaced none)."""
+    if previous is not None and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, previous)
 
 
 @contextmanager

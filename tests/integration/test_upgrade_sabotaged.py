@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from kindchaos.cluster.lifecycle import delete_cluster, tool_paths
-from kindchaos.images.versions import DEFAULT_VERSIONS, UPGRADE_FROM_VERSIONS
-from kindchaos.plugin import ClusterPool
+from kindchaos.cluster.pool import ClusterPool
+from kindchaos.images.pins import DEFAULT_VERSIONS, UPGRADE_FROM_VERSIONS
 from tests.integration.test_catalogue_claims import failed_child
 
 pytestmark = [
@@ -23,7 +23,7 @@ def test_a_kubelet_not_restarted_fails_the_version_check(
     kindchaos_clusters: ClusterPool, pytestconfig: pytest.Config, tmp_path: Path
 ) -> None:
     # One cluster at a time on this machine: the shared ones go first (this test runs after every other).
-    kindchaos_clusters.close(keep=bool(pytestconfig.getoption("keep_cluster")))
+    kindchaos_clusters.close()
     try:
         message = failed_child("upgrade_kubelet_not_restarted.py", tmp_path, timeout=3000)
     finally:

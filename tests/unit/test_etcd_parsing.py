@@ -6,7 +6,7 @@ import pytest
 from kubernetes.client.exceptions import ApiException
 
 from kindchaos.cluster.etcd import parse_endpoint_status, parse_member_list
-from kindchaos.cluster.etcd_runbook import container_flags, data_dir, restore_command, with_data_dir, with_flag
+from kindchaos.cluster.etcd_tools import container_flags, data_dir, restore_command, with_data_dir, with_flag
 from kindchaos.observe.timeline import error_text
 
 STATUS = (

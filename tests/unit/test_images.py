@@ -4,8 +4,8 @@ import pytest
 
 from kindchaos.images import gobuild, manifests, node_image
 from kindchaos.images.build import BuildContext, steps
+from kindchaos.images.pins import DEFAULT_REFS, Versions
 from kindchaos.images.stamps import key_of
-from kindchaos.images.versions import DEFAULT_REFS, Versions
 
 
 def test_relative_replaces_are_repointed_and_forbidden_ones_dropped() -> None:

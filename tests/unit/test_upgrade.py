@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from kindchaos.cluster.upgrade import minor_of, parse_version, staged
-from kindchaos.cluster.versions import Reported, same_version, wrong_versions
+from kindchaos.cluster.node_upgrade import minor_of, parse_version, staged
+from kindchaos.cluster.running_versions import Reported, same_version, wrong_versions
 from kindchaos.images.build import BuildContext, steps
-from kindchaos.images.versions import DEFAULT_VERSIONS, UPGRADE_FROM_VERSIONS, ImageRefs, upgrade_node_ref
+from kindchaos.images.pins import DEFAULT_VERSIONS, UPGRADE_FROM_VERSIONS, ImageRefs, upgrade_node_ref
 from kindchaos.observe.figures import Sample
 from kindchaos.observe.version_skew import first_seen, skew_breaches
 

@@ -18,7 +18,7 @@ from kubernetes import client
 from kindchaos import shell
 from kindchaos.cluster.api import api_client, core
 from kindchaos.cluster.etcd import etcdctl
-from kindchaos.cluster.etcd_runbook import recover_space
+from kindchaos.cluster.etcd_tools import recover_space
 from kindchaos.cluster.leftovers import (
     MANIFESTS_DIR,
     NODE_UNITS,

@@ -21,7 +21,7 @@ from kindchaos.cluster.topology import Topology
 from kindchaos.errors import ClusterError
 from kindchaos.host import docker
 from kindchaos.images.docker_images import image_exists
-from kindchaos.images.versions import DEFAULT_REFS
+from kindchaos.images.pins import DEFAULT_REFS
 from kindchaos.paths import bin_dir
 from kindchaos.progress import Status
 from kindchaos.waiting import wait_for

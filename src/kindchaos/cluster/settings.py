@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kindchaos.cluster.etcd_runbook import container_flags, read_manifest
+from kindchaos.cluster.etcd_tools import container_flags, read_manifest
 from kindchaos.cluster.leftovers import MANIFESTS_DIR
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.nodes import crictl_container, run_in

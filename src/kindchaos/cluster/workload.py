@@ -15,7 +15,7 @@ from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.services import wait_programmed
 from kindchaos.cluster.workload_objects import CONTROL_PLANE_TOLERATION, not_ready_tolerations, spread_over_nodes
 from kindchaos.errors import KindChaosError
-from kindchaos.images.versions import DEFAULT_REFS
+from kindchaos.images.pins import DEFAULT_REFS
 from kindchaos.waiting import wait_for
 
 _DOWNWARD_ENV = [

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kindchaos.images.versions import DEFAULT_REFS
+from kindchaos.images.pins import DEFAULT_REFS
 
 NOT_READY_TAINTS = ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable")
 

@@ -55,7 +55,7 @@ def write_environment(results_dir: Path, values: dict[str, str]) -> Path:
 
 
 def environment(*, topologies: list[str], budget_scale: float) -> dict[str, str]:
-    from kindchaos.images.versions import DEFAULT_REFS, DEFAULT_VERSIONS
+    from kindchaos.images.pins import DEFAULT_REFS, DEFAULT_VERSIONS
 
     return {
         "Kubernetes": DEFAULT_VERSIONS.kubernetes,

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from kindchaos.cluster.etcd import member_list
-from kindchaos.cluster.etcd_runbook import install_tools
+from kindchaos.cluster.etcd_tools import install_tools
 from kindchaos.cluster.health import HealthReport
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.evidence import attach, chart, collect

@@ -18,7 +18,7 @@ from kubernetes.client.exceptions import ApiException
 
 from kindchaos.cluster.api import api_client
 from kindchaos.cluster.etcd import alarms, endpoint_status
-from kindchaos.cluster.etcd_runbook import (
+from kindchaos.cluster.etcd_tools import (
     BACKUP_DIR,
     ETCD_MANIFEST,
     container_flags,

@@ -19,8 +19,7 @@ from kindchaos import shell
 from kindchaos.errors import BuildError
 from kindchaos.host import docker
 from kindchaos.images import docker_images, gobuild, recipes, rootfs
-from kindchaos.images.stamps import is_stamped, key_of, stamp, stamp_path, tree_digest
-from kindchaos.images.versions import (
+from kindchaos.images.pins import (
     CONTROL_PLANE_COMPONENTS,
     DEFAULT_VERSIONS,
     UPGRADE_FROM_VERSIONS,
@@ -28,6 +27,7 @@ from kindchaos.images.versions import (
     Versions,
     upgrade_node_ref,
 )
+from kindchaos.images.stamps import is_stamped, key_of, stamp, stamp_path, tree_digest
 from kindchaos.paths import bin_dir, cache_root
 from kindchaos.progress import Status
 
@@ -126,7 +126,7 @@ def check_kubeadm_images(kubeadm: Path, v: Versions) -> None:
     if set(listed.split()) != wanted:
         raise BuildError(
             f"kubeadm {v.kubernetes} deploys {sorted(set(listed.split()))}, the build makes {sorted(wanted)}",
-            hint="set etcd, coredns and pause in kindchaos/images/versions.py to what kubeadm lists",
+            hint="set etcd, coredns and pause in kindchaos/images/pins.py to what kubeadm lists",
         )
 
 

@@ -11,7 +11,7 @@ import re
 from importlib import resources
 from pathlib import Path
 
-from kindchaos.images.versions import ImageRefs
+from kindchaos.images.pins import ImageRefs
 
 
 def cni_manifest(refs: ImageRefs) -> str:

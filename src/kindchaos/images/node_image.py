@@ -23,7 +23,7 @@ from kindchaos.waiting import wait_for
 
 if TYPE_CHECKING:
     from kindchaos.images.build import BuildContext
-    from kindchaos.images.versions import ImageRefs
+    from kindchaos.images.pins import ImageRefs
 
 # The build container ran `sleep`; the committed image gets kind's entrypoint back.
 # (ENV and STOPSIGNAL come from the recipe: docker 20.10's commit cannot set STOPSIGNAL.)

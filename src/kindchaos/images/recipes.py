@@ -6,7 +6,7 @@ userspace (iptables, haproxy, a shell) starts from the Debian base rootfs.
 
 from __future__ import annotations
 
-from kindchaos.images.versions import STAGED_DIR, ImageRefs
+from kindchaos.images.pins import STAGED_DIR, ImageRefs
 
 IPTABLES_NAMES = (
     "iptables",

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from kindchaos.cluster.lifecycle import Cluster
-from kindchaos.cluster.upgrade import minor_of
-from kindchaos.cluster.versions import apiserver_addresses, apiserver_version, kubelet_versions
+from kindchaos.cluster.node_upgrade import minor_of
+from kindchaos.cluster.running_versions import apiserver_addresses, apiserver_version, kubelet_versions
 from kindchaos.observe.figures import Sample
 from kindchaos.observe.probes import Probe
 from kindchaos.observe.timeline import Timeline, error_text

@@ -2,8 +2,8 @@
 
 import pytest
 
+from kindchaos.cluster.markers import Markers
 from kindchaos.evidence.scenario import ChaosRun
-from scenarios.etcd.markers import Markers
 from scenarios.etcd.test_backup_restore import attempt_damaged_restore
 
 pytestmark = [pytest.mark.topology("single"), pytest.mark.disruptive, pytest.mark.question("engine")]

@@ -9,7 +9,7 @@ from kindchaos.cluster.workload import Workload
 from kindchaos.evidence.scenario import ChaosRun
 from kindchaos.expect import eventually
 from kindchaos.faults import ComponentDown
-from kindchaos.images.versions import DEFAULT_REFS
+from kindchaos.images.pins import DEFAULT_REFS
 from kindchaos.observe import figures
 
 pytestmark = [pytest.mark.topology("single"), pytest.mark.disruptive]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from kindchaos.cluster.etcd_runbook import Timed
+from kindchaos.cluster.etcd_tools import Timed
 from kindchaos.cluster.nodes import Ran
 from kindchaos.evidence.scenario import ChaosRun
 from scenarios.etcd.test_backup_restore import backup_and_restore

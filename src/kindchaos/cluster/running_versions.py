@@ -19,9 +19,9 @@ import yaml
 
 from kindchaos.cluster.api import core
 from kindchaos.cluster.lifecycle import Cluster
+from kindchaos.cluster.node_upgrade import binary_version, running_kubelet_version
 from kindchaos.cluster.nodes import crictl_container, ip_address, sh
-from kindchaos.cluster.upgrade import binary_version, running_kubelet_version
-from kindchaos.images.versions import Versions
+from kindchaos.images.pins import Versions
 
 APISERVER_PORT = 6443
 # The container's name, and the argv that makes its binary print its version.

@@ -4,7 +4,7 @@ import pytest
 
 from kindchaos.cluster.api import rfc3339
 from kindchaos.cluster.settings import duration_seconds, parse_help_default
-from kindchaos.observe import node_loss
+from kindchaos.observe import replay
 from kindchaos.observe.timeline import Timeline, TimelineEvent
 
 NODE = "w1"
@@ -43,39 +43,39 @@ LOST = timeline_of(
 
 
 def test_each_link_of_the_chain_is_found_after_the_fault() -> None:
-    assert node_loss.last_heartbeat_before(LOST, NODE, 15) == rfc3339("2026-11-25T01:00:10.5Z").timestamp()
-    not_ready = node_loss.not_ready_at(LOST, NODE, 15)
+    assert replay.last_heartbeat_before(LOST, NODE, 15) == rfc3339("2026-11-25T01:00:10.5Z").timestamp()
+    not_ready = replay.not_ready_at(LOST, NODE, 15)
     assert not_ready is not None and not_ready.mono == 61 and not_ready.detail["ready"] == "Unknown"
-    taint = node_loss.no_execute_taint_at(LOST, NODE, 15)
+    taint = replay.no_execute_taint_at(LOST, NODE, 15)
     assert taint is not None and taint.mono == 62
-    assert node_loss.ready_at(LOST, NODE, 62) == 120
+    assert replay.ready_at(LOST, NODE, 62) == 120
 
 
 def test_the_heartbeat_is_the_lease_renew_time_not_when_the_watch_listed_it() -> None:
     listed_late = timeline_of((30, "lease", "ADDED", f"kube-node-lease/{NODE}", {"renew": "2026-11-25T01:00:00Z"}))
-    assert node_loss.last_heartbeat_before(listed_late, NODE, 40) == rfc3339("2026-11-25T01:00:00Z").timestamp()
-    assert node_loss.last_heartbeat_before(listed_late, NODE, 20) is None
+    assert replay.last_heartbeat_before(listed_late, NODE, 40) == rfc3339("2026-11-25T01:00:00Z").timestamp()
+    assert replay.last_heartbeat_before(listed_late, NODE, 20) is None
     assert rfc3339("1970-01-01T00:01:00.5Z").timestamp() == 60.5
 
 
 def test_pods_on_the_node_and_their_fate() -> None:
-    on_node = node_loss.pods_on_node(LOST, NODE, "ns", before=15)
+    on_node = replay.pods_on_node(LOST, NODE, "ns", before=15)
     assert on_node == {"ns/web-a": "u1"}
-    (fate,) = node_loss.fates(LOST, on_node, after=15)
+    (fate,) = replay.fates(LOST, on_node, after=15)
     assert (fate.marked_for_deletion, fate.gone) == (92, 121)
 
 
 def test_the_replacement_is_a_new_pod_ready_on_another_node() -> None:
-    found = node_loss.replacement_running_at(LOST, "ns", "web-", avoid_node=NODE, old_uids={"u1", "u2"}, after=15)
+    found = replay.replacement_running_at(LOST, "ns", "web-", avoid_node=NODE, old_uids={"u1", "u2"}, after=15)
     assert found is not None and found.mono == 96 and found.detail["uid"] == "u3"
     assert (
-        node_loss.replacement_running_at(LOST, "ns", "web-", avoid_node=NODE, old_uids={"u1", "u2", "u3"}, after=15)
+        replay.replacement_running_at(LOST, "ns", "web-", avoid_node=NODE, old_uids={"u1", "u2", "u3"}, after=15)
         is None
     )
 
 
 def test_available_counts_replay_every_record() -> None:
-    counts = node_loss.available_counts(LOST, "ns", "web-", after=15)
+    counts = replay.available_counts(LOST, "ns", "web-", after=15)
     assert counts == [(92, 1), (93, 1), (96, 2), (121, 2)]
     assert min(c for _, c in counts) == 1
 
@@ -84,9 +84,9 @@ def test_two_pods_of_one_identity_at_once_are_counted() -> None:
     one_at_a_time = timeline_of(
         pod(1, "db-0", "a", NODE), pod(5, "db-0", "a", NODE, type_="DELETED"), pod(6, "db-0", "b", "w2")
     )
-    assert node_loss.identities_running(one_at_a_time, "ns", "db-0") == 1
+    assert replay.identities_running(one_at_a_time, "ns", "db-0") == 1
     overlapping = timeline_of(pod(1, "db-0", "a", NODE, deleting=True), pod(6, "db-0", "b", "w2"))
-    assert node_loss.identities_running(overlapping, "ns", "db-0") == 2
+    assert replay.identities_running(overlapping, "ns", "db-0") == 2
 
 
 def test_go_durations_are_read_as_seconds() -> None:
@@ -119,7 +119,7 @@ def test_each_eviction_is_counted_with_the_replicas_available_just_before_it() -
         pod(8, "web-b", "b", "w2", deleting=True),  # evicted while web-c is not Ready: 1 available
         pod(9, "web-b", "b", "w2", deleting=True),  # the same deletion seen again is not a second eviction
     )
-    assert node_loss.available_at_evictions(timeline, "ns", "web-", after=1) == [("ns/web-a", 2), ("ns/web-b", 1)]
+    assert replay.available_at_evictions(timeline, "ns", "web-", after=1) == [("ns/web-a", 2), ("ns/web-b", 1)]
 
 
 def test_not_ready_windows_span_from_the_first_record_to_ready_again() -> None:
@@ -130,4 +130,4 @@ def test_not_ready_windows_span_from_the_first_record_to_ready_again() -> None:
         (20, "node", "MODIFIED", "w1", {"ready": "True"}),
         (30, "node", "MODIFIED", "w2", {"ready": "False"}),
     )
-    assert node_loss.not_ready_windows(timeline, after=5) == [("w1", 10, 20), ("w2", 30, None)]
+    assert replay.not_ready_windows(timeline, after=5) == [("w1", 10, 20), ("w2", 30, None)]

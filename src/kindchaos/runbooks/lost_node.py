@@ -25,7 +25,7 @@ from kindchaos.evidence.scenario import ChaosRun
 from kindchaos.expect import eventually, scaled
 from kindchaos.faults.base import Fault
 from kindchaos.faults.nodes import API_ERRORS, api_ready
-from kindchaos.observe import figures, node_loss
+from kindchaos.observe import figures, replay
 from kindchaos.observe.probes import ServiceProbe
 
 TOLERATION_S = 30
@@ -183,19 +183,19 @@ def report_the_chain(
     chaos.figure("setting_node_monitor_period_s", period.seconds, note=period.source)
     chaos.figure("setting_toleration_seconds", toleration, note="read from a web pod's spec")
 
-    not_ready = node_loss.not_ready_at(timeline, node, inject)
+    not_ready = replay.not_ready_at(timeline, node, inject)
     assert not_ready is not None, f"no NotReady record of {node} after the fault"
-    heartbeat = node_loss.last_heartbeat_before(timeline, node, not_ready.mono)
-    taint = node_loss.no_execute_taint_at(timeline, node, inject)
-    fates = node_loss.fates(timeline, before, inject)
+    heartbeat = replay.last_heartbeat_before(timeline, node, not_ready.mono)
+    taint = replay.no_execute_taint_at(timeline, node, inject)
+    fates = replay.fates(timeline, before, inject)
     web_fates = [f for f in fates if f.name.startswith(f"{ns}/{setup.workload.name}-")]
     assert web_fates, f"no web pod recorded on {node} before the fault: {sorted(before)}"
     marked = [f.marked_for_deletion for f in web_fates]
     last_marked = None if None in marked else max(m for m in marked if m is not None)
-    replacement = node_loss.replacement_running_at(
+    replacement = replay.replacement_running_at(
         timeline, ns, f"{setup.workload.name}-", avoid_node=node, old_uids=set(before.values()), after=inject
     )
-    back = node_loss.ready_at(timeline, node, restore)
+    back = replay.ready_at(timeline, node, restore)
     chaos.figure("time_to_not_ready_s", not_ready.mono - inject, note=f"Ready={not_ready.detail.get('ready')}")
     heartbeat_gap = None if heartbeat is None else not_ready.wall - heartbeat
     chaos.figure("last_heartbeat_to_not_ready_s", heartbeat_gap, note="the lease's last renewTime to NotReady")
@@ -223,7 +223,7 @@ def report_the_chain(
         None if db is None or db.gone is None else db.gone - restore,
         note="the returning kubelet confirms the old pod stopped; only then is it recreated",
     )
-    chaos.figure("statefulset_pods_at_once_max", node_loss.identities_running(timeline, ns, STATEFUL_POD), unit="")
+    chaos.figure("statefulset_pods_at_once_max", replay.identities_running(timeline, ns, STATEFUL_POD), unit="")
 
     chaos.check.equals(
         "not_ready_unknown", not_ready.detail.get("ready"), "Unknown", what=f"{node}'s Ready condition once lost"
@@ -250,7 +250,7 @@ def report_the_chain(
     chaos.check.equals("toleration_as_set", toleration, TOLERATION_S, what="the web pods' tolerationSeconds")
     chaos.check.equals(
         "stateful_never_two",
-        node_loss.identities_running(timeline, ns, STATEFUL_POD),
+        replay.identities_running(timeline, ns, STATEFUL_POD),
         1,
         what=f"the most {STATEFUL_POD} pods that existed at once",
     )

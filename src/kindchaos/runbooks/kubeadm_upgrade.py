@@ -4,7 +4,8 @@ The order is the runbook's: kubeadm first on the first control plane (``upgrade 
 ``upgrade apply``), ``kubeadm upgrade node`` on the other control planes, then node by node (control planes
 first, then workers): drain, install kubeadm, ``kubeadm upgrade node``, install kubelet and kubectl, restart
 kubelet, uncordon. While it runs: the API probe, a Service probe, a write ledger, the pod records (for the
-PDB) and the version-skew watch. ``Sabotage`` leaves a step out, so tests can show the drill then fails.
+PDB) and the version-skew watch. Each node step is a function of its own, so a sabotaged target can replace one
+(``restart_kubelet``) and show that the drill then fails.
 """
 
 from __future__ import annotations
@@ -12,14 +13,13 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 import yaml
 
-from kindchaos.cluster import upgrade
+from kindchaos.cluster import node_upgrade
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.readiness import API_ERRORS, wait_ready
-from kindchaos.cluster.versions import (
+from kindchaos.cluster.running_versions import (
     apiserver_addresses,
     apiserver_ready,
     everything,
@@ -32,8 +32,8 @@ from kindchaos.cluster.workload_objects import pod_disruption_budget
 from kindchaos.evidence.scenario import ChaosRun
 from kindchaos.expect import eventually, settles
 from kindchaos.faults import NodeDrained
-from kindchaos.images.versions import DEFAULT_VERSIONS, UPGRADE_FROM_VERSIONS, Versions
-from kindchaos.observe import figures, node_loss
+from kindchaos.images.pins import DEFAULT_VERSIONS, UPGRADE_FROM_VERSIONS, Versions
+from kindchaos.observe import figures, replay
 from kindchaos.observe.version_skew import VersionSkewProbe
 
 PDB = "web"
@@ -47,13 +47,6 @@ READY_AFTER_S = 300  # a fixed wait: the cluster Ready after the last uncordon
 # request or two before every node's kube-proxy drops it. Measured: see the README's upgrade figures.
 SERVICE_FAILED_RATIO_BUDGET = 0.02
 MARKER = "made-before-upgrade"
-
-
-@dataclass(frozen=True)
-class Sabotage:
-    """Steps the drill leaves out, to show that it then fails."""
-
-    kubelet_not_restarted: str | None = None  # a node whose new kubelet is installed but never restarted
 
 
 @contextmanager
@@ -82,27 +75,29 @@ def objects_made_before(chaos: ChaosRun, workload: Workload) -> dict[str, tuple[
     return found
 
 
-def upgrade_node(chaos: ChaosRun, node: str, target: str, *, run_kubeadm: bool, sabotage: Sabotage) -> None:
+def restart_kubelet(cluster: Cluster, node: str, target: str) -> None:
+    """Restart the node's kubelet on the binary just installed and wait for its node status to report ``target``."""
+    node_upgrade.restart_kubelet(node)
+    eventually(
+        lambda: _reports(cluster, node, target),
+        within=KUBELET_REPORTS_WITHIN_S,
+        retry_on=API_ERRORS,
+        expected=f"kubelet on {node} reporting {target} in its node status",
+    )
+
+
+def upgrade_node(chaos: ChaosRun, node: str, target: str, *, run_kubeadm: bool) -> None:
     """Drain, kubeadm and ``upgrade node`` (unless done already), kubelet and kubectl, restart, uncordon."""
     cluster = chaos.cluster
     with chaos.fault(NodeDrained(cluster, node, timeout=DRAIN_WITHIN_S)) as drained:
         chaos.figure(f"drain_{node}_s", drained.result.seconds, note=f"evicted: {', '.join(drained.result.evicted)}")
         if run_kubeadm:
             with timed(chaos, f"kubeadm_upgrade_node_{node}", f"{node}: install kubeadm, kubeadm upgrade node"):
-                chaos.attach_text(upgrade.install(node, target, "kubeadm"), name=f"kubeadm installed on {node}")
-                chaos.attach_text(upgrade.upgrade_node(node), name=f"kubeadm upgrade node on {node}")
+                chaos.attach_text(node_upgrade.install(node, target, "kubeadm"), name=f"kubeadm installed on {node}")
+                chaos.attach_text(node_upgrade.upgrade_node(node), name=f"kubeadm upgrade node on {node}")
         with timed(chaos, f"kubelet_{node}", f"{node}: install kubelet and kubectl {target}, restart kubelet"):
-            chaos.attach_text(upgrade.install(node, target, "kubelet", "kubectl"), name=f"installed on {node}")
-            if sabotage.kubelet_not_restarted == node:
-                chaos.attach_text(f"kubelet on {node} NOT restarted (sabotage)", name=f"sabotage on {node}")
-            else:
-                upgrade.restart_kubelet(node)
-                eventually(
-                    lambda: _reports(cluster, node, target),
-                    within=KUBELET_REPORTS_WITHIN_S,
-                    retry_on=API_ERRORS,
-                    expected=f"kubelet on {node} reporting {target} in its node status",
-                )
+            chaos.attach_text(node_upgrade.install(node, target, "kubelet", "kubectl"), name=f"installed on {node}")
+            restart_kubelet(cluster, node, target)
         if node in cluster.control_planes:
             # kubelet on a new minor restarts its static pods: until its apiserver is up again with RBAC loaded,
             # the API refuses even the uncordon (403). A single first /readyz 200 can come before that restart.
@@ -134,19 +129,17 @@ def run(
     *,
     old: Versions = UPGRADE_FROM_VERSIONS,
     new: Versions = DEFAULT_VERSIONS,
-    sabotage: Sabotage | None = None,
     available_throughout: bool = True,
 ) -> None:
     """The whole drill, its figures and its assertions. ``available_throughout`` also requires a web replica
     available at every pod record, not only at each eviction (on ``ha`` an etcd upgrade can stall the kubelets
     whose apiserver connection goes through that control plane, and the node controller marks their pods
     NotReady)."""
-    sabotage = sabotage or Sabotage()
     cluster, target, ns = chaos.cluster, new.kubernetes, workload.namespace
     first, *other_control_planes = cluster.control_planes
     with chaos.step(f"before: every node at {old.kubernetes}, {target} staged; web (2 replicas, PDB) and objects"):
         for node in cluster.nodes:
-            upgrade.check_staged(node, target)
+            node_upgrade.check_staged(node, target)
         before = everything(cluster)
         chaos.attach_text(versions_table(before), name="versions before")
         wrong = wrong_versions(before, old)
@@ -168,22 +161,22 @@ def run(
     upgrade_started = time.monotonic()
 
     with timed(chaos, "kubeadm_plan", f"{first}: install kubeadm {target}, kubeadm upgrade plan {target}"):
-        chaos.attach_text(upgrade.install(first, target, "kubeadm"), name=f"kubeadm installed on {first}")
-        plan = upgrade.upgrade_plan(first, target)
+        chaos.attach_text(node_upgrade.install(first, target, "kubeadm"), name=f"kubeadm installed on {first}")
+        plan = node_upgrade.upgrade_plan(first, target)
         chaos.attach_text(plan, name="kubeadm upgrade plan")
         assert f"kubeadm upgrade apply {target}" in plan, f"the plan does not offer {target}"
     with timed(chaos, "kubeadm_apply", f"{first}: kubeadm upgrade apply {target}"):
-        applied = upgrade.upgrade_apply(first, target)
+        applied = node_upgrade.upgrade_apply(first, target)
         chaos.attach_text(applied, name="kubeadm upgrade apply")
         assert f'upgraded to "{target}"' in applied, "kubeadm upgrade apply did not report success"
     for node in other_control_planes:
         with timed(chaos, f"kubeadm_upgrade_node_{node}", f"{node}: install kubeadm, kubeadm upgrade node"):
-            chaos.attach_text(upgrade.install(node, target, "kubeadm"), name=f"kubeadm installed on {node}")
-            chaos.attach_text(upgrade.upgrade_node(node), name=f"kubeadm upgrade node on {node}")
+            chaos.attach_text(node_upgrade.install(node, target, "kubeadm"), name=f"kubeadm installed on {node}")
+            chaos.attach_text(node_upgrade.upgrade_node(node), name=f"kubeadm upgrade node on {node}")
     for node in cluster.control_planes:
-        upgrade_node(chaos, node, target, run_kubeadm=False, sabotage=sabotage)
+        upgrade_node(chaos, node, target, run_kubeadm=False)
     for node in cluster.workers:
-        upgrade_node(chaos, node, target, run_kubeadm=True, sabotage=sabotage)
+        upgrade_node(chaos, node, target, run_kubeadm=True)
     upgrade_ended = time.monotonic()
     chaos.figure("upgrade_total_s", upgrade_ended - upgrade_started, note="plan to the last uncordon")
 
@@ -220,7 +213,7 @@ def run(
             unit="",
             note=failed[0].detail.get("error", "") if failed else "",
         )
-        counts = node_loss.available_counts(chaos.timeline, ns, f"{workload.name}-", after=upgrade_started)
+        counts = replay.available_counts(chaos.timeline, ns, f"{workload.name}-", after=upgrade_started)
         lowest = min((c for t, c in counts if t <= upgrade_ended), default=None)
         chaos.figure(
             "web_available_min_during_upgrade",
@@ -230,14 +223,14 @@ def run(
         )
         refused = [p for f in chaos.faults if isinstance(f, NodeDrained) for p in f.result.refused]
         chaos.figure("evictions_refused_by_pdb", len(refused), unit="", note="; ".join(refused))
-        evictions = node_loss.available_at_evictions(chaos.timeline, ns, f"{workload.name}-", after=upgrade_started)
+        evictions = replay.available_at_evictions(chaos.timeline, ns, f"{workload.name}-", after=upgrade_started)
         chaos.figure(
             "web_available_at_each_eviction",
             ", ".join(str(count) for _, count in evictions),
             unit="",
             note="; ".join(f"{name}: {count}" for name, count in evictions),
         )
-        not_ready = node_loss.not_ready_windows(chaos.timeline, after=upgrade_started)
+        not_ready = replay.not_ready_windows(chaos.timeline, after=upgrade_started)
         chaos.figure(
             "nodes_not_ready_during_upgrade",
             len(not_ready),

@@ -14,7 +14,7 @@ import shlex
 
 from kindchaos.cluster.nodes import run_in, sh
 from kindchaos.errors import ClusterError
-from kindchaos.images.versions import STAGED_DIR
+from kindchaos.images.pins import STAGED_DIR
 
 KUBEADM_TIMEOUT_S = 900  # `upgrade apply` waits for each static pod, etcd included, to come back
 VERSION_RE = re.compile(r"v(\d+)\.(\d+)\.(\d+)")
