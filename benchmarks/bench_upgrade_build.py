@@ -13,7 +13,9 @@ import argparse
 import subprocess
 import time
 
-from kindchaos.images.build import BuildContext, Plan, build
+from kindchaos.images.actions import upgrade_variant
+from kindchaos.images.actions.release import release
+from kindchaos.images.build import BuildContext, build
 from kindchaos.progress import Status
 
 
@@ -26,7 +28,7 @@ def main() -> None:
     status = Status(quiet=True)
     figures.append(("main image build, warm (s)", build(ctx=ctx, status=status, upgrade=False)))
     if args.cold:
-        for step in Plan(ctx).upgrade():
+        for step in upgrade_variant.steps(ctx, release(ctx, ctx.versions)):
             step.forget()
         subprocess.run(["go", "clean", "-cache"], check=True)
         started = time.monotonic()

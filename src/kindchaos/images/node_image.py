@@ -13,17 +13,14 @@ import subprocess
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from kindchaos import shell
 from kindchaos.errors import BuildError
 from kindchaos.images import docker_images, manifests
+from kindchaos.images.context import BuildContext
+from kindchaos.images.pins import ImageRefs
 from kindchaos.images.stamps import KEY_LABEL
 from kindchaos.waiting import wait_for
-
-if TYPE_CHECKING:
-    from kindchaos.images.build import BuildContext
-    from kindchaos.images.pins import ImageRefs
 
 # The build container ran `sleep`; the committed image gets kind's entrypoint back.
 # (ENV and STOPSIGNAL come from the recipe: docker 20.10's commit cannot set STOPSIGNAL.)
