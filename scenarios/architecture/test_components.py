@@ -6,7 +6,7 @@ import pytest
 
 from kindchaos import shell
 from kindchaos.cluster.leftovers import MANIFESTS_DIR
-from kindchaos.cluster.nodes import run_in, unit_state
+from kindchaos.cluster.nodes import run, unit_state
 from kindchaos.evidence.scenario import ChaosRun
 
 pytestmark = [pytest.mark.topology("single"), pytest.mark.question("components")]
@@ -48,7 +48,7 @@ def test_components_run_where_the_answer_says(chaos: ChaosRun) -> None:
             what=f"each of {', '.join(STATIC)} is a mirror pod on the control plane only",
             measured=str({c: f"{nodes} mirror={mirror}" for c, (nodes, mirror) in placement.items()}),
         )
-        manifests = {node: sorted(run_in(node, f"ls {MANIFESTS_DIR}").output.split()) for node in cluster.nodes}
+        manifests = {node: sorted(run(node, "ls", MANIFESTS_DIR).stdout.split()) for node in cluster.nodes}
         want = {n: [f"{c}.yaml" for c in STATIC] if n in cluster.control_planes else [] for n in cluster.nodes}
         chaos.check.that(
             "manifests_on_control_plane",

@@ -22,7 +22,7 @@ RUNNING_WITHIN_S = 30  # measured: see README "Measured figures"
 
 def stored_value(node: str, key: str, revision: str) -> bytes:
     """The value etcd held for ``key`` at ``revision`` (protobuf bytes; strings inside are readable)."""
-    ran = etcdctl(node, f"get {key} --rev={revision} -w json")
+    ran = etcdctl(node, "get", key, f"--rev={revision}", "-w", "json")
     assert ran.code == 0, ran.output
     kvs = json.loads(ran.output).get("kvs", [])
     assert kvs, f"etcd has no {key} at revision {revision}"
@@ -67,7 +67,7 @@ def test_pod_creation_flow(chaos: ChaosRun) -> None:
         ):
             key = f"/registry/pods/{ns}/{name}"
             control_plane = cluster.control_planes[0]
-            keys = etcdctl(control_plane, f"get {key} --keys-only").output.split()
+            keys = etcdctl(control_plane, "get", key, "--keys-only").output.split()
             node = str(bound.detail["node"])
             first = stored_value(control_plane, key, str(stored.detail["rv"]))
             chaos.check.that(
@@ -83,7 +83,9 @@ def test_pod_creation_flow(chaos: ChaosRun) -> None:
                 what=f"at the bind's revision the stored pod names node {node}",
                 measured=f"revision {bound.detail['rv']} names {node}: {node.encode() in at_bind}",
             )
-            chaos.attach_text(etcdctl(control_plane, f"get {key} -w fields").output[:4000], name="etcdctl get (fields)")
+            chaos.attach_text(
+                etcdctl(control_plane, "get", key, "-w", "fields").output[:4000], name="etcdctl get (fields)"
+            )
         with chaos.step("order: stored < bound (Scheduled) < Running"):
             revisions = [int(str(e.detail["rv"])) for e in (stored, bound, running)]
             chaos.check.that(

@@ -5,7 +5,7 @@ import json
 import pytest
 import yaml
 
-from kindchaos.cluster.nodes import ip_address, run_in
+from kindchaos.cluster.nodes import ip_address, run
 from kindchaos.cluster.workload import Workload
 from kindchaos.evidence.scenario import ChaosRun
 from kindchaos.expect import eventually
@@ -27,7 +27,7 @@ def test_cluster_ip_spreads_requests_over_endpoints(chaos: ChaosRun, workload: W
     ip = workload.service_ip()
     with chaos.step(f"{REQUESTS} requests to the ClusterIP from a node"):
         node = chaos.cluster.workers[-1]
-        answers = [run_in(node, f"curl -sS -m 2 http://{ip}/").output for _ in range(REQUESTS)]
+        answers = [run(node, "curl", "-sS", "-m", "2", f"http://{ip}/").output for _ in range(REQUESTS)]
         failed = [a for a in answers if not a.startswith("{")]
         chaos.check.equals("every_request_answered", REQUESTS - len(failed), REQUESTS, what="requests answered")
         pods = [json.loads(a)["pod"] for a in answers]
@@ -85,7 +85,7 @@ def test_load_balancer_stays_pending_but_its_node_port_answers(chaos: ChaosRun, 
         for node in cluster.nodes:
             url = f"http://{ip_address(node)}:{port}/"
             answer = eventually(
-                lambda url=url: json.loads(run_in(cluster.workers[0], f"curl -s -m 2 {url}").output),
+                lambda url=url: json.loads(run(cluster.workers[0], "curl", "-s", "-m", "2", url).output),
                 within=NODE_PORT_WITHIN_S,
                 retry_on=(AssertionError, ValueError),
                 expected=f"{url} answering",

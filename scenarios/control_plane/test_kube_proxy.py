@@ -7,7 +7,7 @@ request: without kube-proxy's DNAT the packet would leave the cluster through th
 import pytest
 import yaml
 
-from kindchaos.cluster.nodes import run_in
+from kindchaos.cluster.nodes import run
 from kindchaos.cluster.services import programmed
 from kindchaos.cluster.workload import Workload
 from kindchaos.evidence.scenario import ChaosRun
@@ -29,7 +29,7 @@ OUTAGE_HELD_S = 15
 
 def answers(node: str, ip: str) -> bool:
     """A request to the ClusterIP from ``node``; only sent where the node has a rule for it."""
-    return programmed(node, ip) and run_in(node, f"curl -s -m 2 -o /dev/null http://{ip}/").code == 0
+    return programmed(node, ip) and run(node, "curl", "-s", "-m", "2", "-o", "/dev/null", f"http://{ip}/").code == 0
 
 
 def test_kube_proxy_stopped(chaos: ChaosRun, workload: Workload) -> None:

@@ -34,7 +34,7 @@ from kindchaos.cluster.etcd_tools import (
 )
 from kindchaos.cluster.leftovers import PARKED_DIR
 from kindchaos.cluster.markers import Markers
-from kindchaos.cluster.nodes import sh
+from kindchaos.cluster.nodes import output, run, sha256
 from kindchaos.cluster.readiness import wait_ready
 from kindchaos.evidence.scenario import ChaosRun
 from kindchaos.faults import ComponentDown
@@ -153,7 +153,7 @@ def backup_and_restore(chaos: ChaosRun, *, restore: Restore = restore_into_new_d
         )
     chaos.stop()
     markers.delete_namespaces(markers.namespace, later_namespace)
-    sh(node, f"rm -f {SNAPSHOT}")
+    output(node, "rm", "-f", SNAPSHOT)
 
 
 def test_snapshot_backup_and_restore(chaos: ChaosRun) -> None:
@@ -174,8 +174,8 @@ def cluster_state(markers: Markers, node: str) -> dict[str, object]:
     """What a refused restore must leave alone: the data, etcd's process, manifest and membership."""
     return {
         "markers": markers.versions(),
-        "etcd container": sh(node, "crictl ps --name '^etcd$' -q"),
-        "etcd manifest sha256": sh(node, f"sha256sum {ETCD_MANIFEST} | cut -c1-64"),
+        "etcd container": output(node, "crictl", "ps", "--name", "^etcd$", "-q"),
+        "etcd manifest sha256": sha256(node, ETCD_MANIFEST),
         "etcd data dir": data_dir(read_manifest(node)),
         "members": member_list(node),
     }
@@ -207,7 +207,7 @@ def attempt_damaged_restore(
                 what=f"etcdutl snapshot restore exits non-zero naming {REFUSALS[damage]!r}",
                 measured=f"exit {done.ran.code}: {' '.join(done.ran.output.split())[-240:]}",
             )
-            left = sh(node, f"ls -A {bad.restore_dir} 2>/dev/null || true")
+            left = run(node, "ls", "-A", bad.restore_dir).stdout
             chaos.figure("refused_after_s", done.seconds)
             chaos.figure(
                 "partial_data_dir_left", 1 if left else 0, unit="", note=f"{bad.restore_dir}: {left or 'absent'}"
@@ -223,7 +223,7 @@ def attempt_damaged_restore(
             )
     chaos.stop()
     markers.delete_namespaces(markers.namespace)
-    sh(node, f"rm -f {good}")
+    output(node, "rm", "-f", good)
 
 
 @pytest.mark.parametrize("damage", DAMAGES)

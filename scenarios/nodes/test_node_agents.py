@@ -6,7 +6,7 @@ import pytest
 
 from kindchaos.cluster.api import core
 from kindchaos.cluster.lifecycle import Cluster
-from kindchaos.cluster.nodes import run_in
+from kindchaos.cluster.nodes import quoted, script
 from kindchaos.cluster.pods import pod_states
 from kindchaos.cluster.settings import node_monitor_grace_period
 from kindchaos.cluster.workload import Workload
@@ -35,11 +35,13 @@ def workload_processes(node: str, namespace: str) -> list[str]:
     Matched by the POD_NAMESPACE in each process's environment: pods of an earlier scenario's namespace
     may still be terminating on the node.
     """
-    script = (
-        f"for p in $(pgrep -f '^{WORKLOAD_PROCESS}'); do "
-        f"tr '\\0' '\\n' < /proc/$p/environ 2>/dev/null | grep -qx 'POD_NAMESPACE={namespace}' && echo $p; done"
+    # A loop over /proc inside the node: a real shell, with every value quoted.
+    loop = (
+        f"for p in $(pgrep -f {quoted('^' + WORKLOAD_PROCESS)}); do "
+        f"tr '\\0' '\\n' < /proc/$p/environ 2>/dev/null | grep -qx {quoted('POD_NAMESPACE=' + namespace)}"
+        " && echo $p; done"
     )
-    return sorted(run_in(node, script).output.split())
+    return sorted(script(node, loop).output.split())
 
 
 def node_condition(cluster: Cluster, node: str) -> tuple[str, str]:

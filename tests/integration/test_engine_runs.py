@@ -12,7 +12,7 @@ import pytest
 from kindchaos.cluster.health import heal
 from kindchaos.cluster.leftovers import MANIFESTS_DIR, PARKED_DIR
 from kindchaos.cluster.lifecycle import Cluster
-from kindchaos.cluster.nodes import run_in
+from kindchaos.cluster.nodes import run
 from kindchaos.cluster.partition import chain_exists
 from kindchaos.expect import eventually
 from kindchaos.faults import KubeletStopped, NetworkPartitioned, NodeCordoned, NodeFrozen
@@ -158,8 +158,8 @@ def test_an_interrupted_fault_is_restored_before_the_process_exits(
     finally:
         child.kill()
     assert child.returncode == pytest.ExitCode.INTERRUPTED, out
-    assert run_in(node, f"test -f {MANIFESTS_DIR}/kube-controller-manager.yaml").code == 0
-    assert run_in(node, f"ls -A {PARKED_DIR}").output == ""
+    assert run(node, "test", "-f", f"{MANIFESTS_DIR}/kube-controller-manager.yaml").code == 0
+    assert run(node, "ls", "-A", PARKED_DIR).output == ""
     assert running_container(node, COMPONENTS["kube-controller-manager"]) is not None
     assert not chain_exists(worker)
     assert heal(single_cluster).healed == [], "the next run's health gate found something left broken"
@@ -171,7 +171,7 @@ def test_a_killed_run_is_healed_by_the_next_health_gate(single_cluster: Cluster,
     child = start_fault_child(tmp_path, "component:kube-apiserver")
     child.kill()
     child.communicate(timeout=60)
-    assert run_in(node, f"test -f {PARKED_DIR}/kube-apiserver.yaml").code == 0, "SIGKILL should leave it parked"
+    assert run(node, "test", "-f", f"{PARKED_DIR}/kube-apiserver.yaml").code == 0, "SIGKILL should leave it parked"
     report = heal(single_cluster)
     moved, *unstuck = report.healed
     assert moved == f"moved kube-apiserver.yaml back into {MANIFESTS_DIR} on {node}"

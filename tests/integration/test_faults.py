@@ -9,7 +9,7 @@ from kindchaos.cluster.api import core
 from kindchaos.cluster.health import heal
 from kindchaos.cluster.leftovers import MANIFESTS_DIR, PARKED_DIR
 from kindchaos.cluster.lifecycle import Cluster
-from kindchaos.cluster.nodes import container_state, crictl_inspect, ip_address, run_in, unit_state
+from kindchaos.cluster.nodes import container_state, crictl_inspect, ip_address, run, unit_state
 from kindchaos.cluster.partition import chain_exists
 from kindchaos.faults import (
     ComponentCrashed,
@@ -64,11 +64,11 @@ def test_component_down(single_cluster: Cluster, timeline: Timeline, component: 
     with ComponentDown(single_cluster, component, timeline=timeline) as fault:
         assert running_container(node, COMPONENTS[component]) is None
         assert health(node, COMPONENTS[component])[0] == CURL_REFUSED
-        assert run_in(node, f"test -f {PARKED_DIR}/{component}.yaml").code == 0
+        assert run(node, "test", "-f", f"{PARKED_DIR}/{component}.yaml").code == 0
     after = running_container(node, COMPONENTS[component])
     assert after is not None and after["id"] != before["id"]
     assert health(node, COMPONENTS[component]) == (0, "200")
-    assert run_in(node, f"test -f {MANIFESTS_DIR}/{component}.yaml").code == 0
+    assert run(node, "test", "-f", f"{MANIFESTS_DIR}/{component}.yaml").code == 0
     assert phases(timeline) == ["inject", "proven", "restore", "returned", "restored"]
     assert fault.figures["container_back_after_s"] > 0
     assert any("refuses connections" in p for p in fault.proof)
@@ -90,7 +90,7 @@ def test_node_frozen_refuses_exec_and_thaws(single_cluster: Cluster, timeline: T
     with NodeFrozen(single_cluster, node, timeline=timeline):
         assert container_state(node)["Paused"] is True
     assert container_state(node)["Paused"] is False
-    assert run_in(node, "true").code == 0
+    assert run(node, "true").code == 0
 
 
 def test_kubelet_stopped_node_goes_not_ready(single_cluster: Cluster, timeline: Timeline) -> None:
@@ -105,8 +105,8 @@ def test_runtime_stopped_keeps_containers_running(single_cluster: Cluster, timel
     node = single_cluster.workers[0]
     with RuntimeStopped(single_cluster, node, timeline=timeline):
         assert unit_state(node, "containerd") == "inactive"
-        assert run_in(node, "pgrep -f containerd-shim").code == 0, "the shims (and pods) should survive"
-    assert run_in(node, "crictl info >/dev/null").code == 0
+        assert run(node, "pgrep", "-f", "containerd-shim").code == 0, "the shims (and pods) should survive"
+    assert run(node, "crictl", "info").code == 0
 
 
 def test_network_partition_drops_packets_and_heals(single_cluster: Cluster, timeline: Timeline) -> None:
@@ -114,10 +114,10 @@ def test_network_partition_drops_packets_and_heals(single_cluster: Cluster, time
     control_plane = single_cluster.control_planes[0]
     server = f"https://{ip_address(control_plane)}:6443/livez"  # by address: name lookups fail in a partition too
     with NetworkPartitioned(single_cluster, node, timeline=timeline) as fault:
-        assert run_in(node, f"curl -sk -m 3 {server}").code == CURL_TIMEOUT
+        assert run(node, "curl", "-sk", "-m", "3", server).code == CURL_TIMEOUT
         assert dropped_packets(node) > 0
     assert not chain_exists(node)
-    assert run_in(node, f"curl -sk -m 3 {server}").output == "ok"
+    assert run(node, "curl", "-sk", "-m", "3", server).output == "ok"
     assert any("dropped" in p for p in fault.proof)
 
 

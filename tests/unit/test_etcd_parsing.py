@@ -70,7 +70,7 @@ def test_a_restore_points_the_data_volume_at_the_new_directory_only() -> None:
 
 
 def test_the_restore_keeps_the_members_identity_and_bumps_revisions() -> None:
-    command = restore_command("/b/s.db", "/var/lib/etcd-r", container_flags(MANIFEST))
+    command = " ".join(restore_command("/b/s.db", "/var/lib/etcd-r", container_flags(MANIFEST)))
     assert "--name kc-control-plane " in command
     assert "--initial-cluster kc-control-plane=https://172.18.0.4:2380 " in command
     assert "--initial-advertise-peer-urls https://172.18.0.4:2380 " in command

@@ -6,17 +6,18 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from kindchaos.cluster.nodes import Ran, crictl_container, run_in
+from kindchaos.cluster.nodes import Ran, crictl_container, run
 from kindchaos.shell import CommandFailed
 
-TLS = (
-    "--cacert=/etc/kubernetes/pki/etcd/ca.crt "
-    "--cert=/etc/kubernetes/pki/etcd/healthcheck-client.crt "
-    "--key=/etc/kubernetes/pki/etcd/healthcheck-client.key"
+TLS_ARGS = (
+    "--cacert=/etc/kubernetes/pki/etcd/ca.crt",
+    "--cert=/etc/kubernetes/pki/etcd/healthcheck-client.crt",
+    "--key=/etc/kubernetes/pki/etcd/healthcheck-client.key",
 )
+LOCAL_ARGS = ("--endpoints=https://127.0.0.1:2379", *TLS_ARGS)  # the node's own member
 
 
-def etcdctl(node: str, args: str, *, timeout: float = 30, stderr: bool = True) -> Ran:
+def etcdctl(node: str, *args: str, timeout: float = 30, stderr: bool = True) -> Ran:
     """``etcdctl <args>`` against the node's own member (https://127.0.0.1:2379).
 
     ``stderr=False`` drops etcdctl's complaints about unreachable members, so that ``-w json`` output parses.
@@ -27,16 +28,14 @@ def etcdctl(node: str, args: str, *, timeout: float = 30, stderr: bool = True) -
         return Ran(1, str(exc))
     if not containers:
         return Ran(1, f"no running etcd container on {node}")
-    command = (
-        f"crictl exec {containers[0]['id']} etcdctl --endpoints=https://127.0.0.1:2379 {TLS} "
-        f"--dial-timeout=2s --command-timeout=5s {args}"
-    )
-    return run_in(node, command if stderr else f"{command} 2>/dev/null", timeout=timeout)
+    argv = ("crictl", "exec", containers[0]["id"], "etcdctl", *LOCAL_ARGS, "--dial-timeout=2s", "--command-timeout=5s")
+    ran = run(node, *argv, *args, timeout=timeout)
+    return ran if stderr else Ran(ran.code, ran.stdout, ran.stdout)
 
 
 def has_quorum(node: str) -> Ran:
     """``endpoint health`` does a linearizable read, which only succeeds while a quorum of members agrees."""
-    return etcdctl(node, "endpoint health")
+    return etcdctl(node, "endpoint", "health")
 
 
 class EtcdctlFailed(AssertionError):
@@ -90,7 +89,7 @@ def parse_endpoint_status(text: str) -> list[MemberStatus]:
 
 def endpoint_status(node: str, *, cluster: bool = True) -> list[MemberStatus]:
     """The status of every member that answers (of the node's own member when ``cluster`` is false)."""
-    ran = etcdctl(node, f"endpoint status {'--cluster ' if cluster else ''}-w json", stderr=False)
+    ran = etcdctl(node, "endpoint", "status", *(["--cluster"] if cluster else []), "-w", "json", stderr=False)
     if not ran.output.startswith("["):
         raise EtcdctlFailed(f"etcdctl endpoint status on {node} exited {ran.code}: {ran.output[-300:]}")
     return parse_endpoint_status(ran.output)
@@ -109,7 +108,7 @@ def parse_member_list(text: str) -> list[Member]:
 
 
 def member_list(node: str) -> list[Member]:
-    ran = etcdctl(node, "member list -w json", stderr=False)
+    ran = etcdctl(node, "member", "list", "-w", "json", stderr=False)
     if ran.code != 0:
         raise EtcdctlFailed(f"etcdctl member list on {node} exited {ran.code}: {ran.output[-300:]}")
     return parse_member_list(ran.output)
@@ -117,7 +116,7 @@ def member_list(node: str) -> list[Member]:
 
 def endpoint_health(node: str) -> dict[str, tuple[bool, str]]:
     """Every member's client URL -> (healthy, error); the command exits 1 when any member is unhealthy."""
-    ran = etcdctl(node, "endpoint health --cluster -w json", stderr=False)
+    ran = etcdctl(node, "endpoint", "health", "--cluster", "-w", "json", stderr=False)
     if not ran.output.startswith("["):
         raise EtcdctlFailed(f"etcdctl endpoint health on {node} exited {ran.code}: {ran.output[-300:]}")
     return {e["endpoint"]: (bool(e.get("health")), e.get("error", "")) for e in json.loads(ran.output)}
@@ -136,7 +135,7 @@ def leader_name(node: str) -> str:
 
 def alarms(node: str) -> list[str]:
     """``alarm list``, one line per raised alarm (``memberID:... alarm:NOSPACE``)."""
-    ran = etcdctl(node, "alarm list")
+    ran = etcdctl(node, "alarm", "list")
     if ran.code != 0:
         raise EtcdctlFailed(f"etcdctl alarm list on {node} exited {ran.code}: {ran.output[-300:]}")
     return [line for line in ran.output.splitlines() if line.strip()]

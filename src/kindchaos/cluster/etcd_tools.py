@@ -11,22 +11,21 @@ peer URLs, the static pod manifest pointed at that directory; and
 from __future__ import annotations
 
 import json
+import posixpath
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
-from kindchaos import shell
-from kindchaos.cluster.etcd import TLS
+from kindchaos.cluster.etcd import LOCAL_ARGS
 from kindchaos.cluster.leftovers import MANIFESTS_DIR
-from kindchaos.cluster.nodes import Ran, run_in, sh
+from kindchaos.cluster.nodes import Ran, copy_in, output, run
 from kindchaos.paths import bin_dir
 
 BACKUP_DIR = "/var/lib/kindchaos-backup"
 ETCD_MANIFEST = f"{MANIFESTS_DIR}/etcd.yaml"
 DATA_VOLUME = "etcd-data"  # kubeadm's hostPath volume for etcd's data directory
-LOCAL = f"--endpoints=https://127.0.0.1:2379 {TLS}"
 # Kubernetes' own restore instructions: move revisions far past anything a client has seen and mark them
 # compacted, so every informer's watch is told to relist instead of silently missing changes.
 BUMP_REVISION = 1_000_000_000
@@ -35,7 +34,7 @@ BUMP_REVISION = 1_000_000_000
 def install_tools(node: str) -> None:
     """Copy etcdctl and etcdutl onto the node (kind's node image does not carry them)."""
     for tool in ("etcdctl", "etcdutl"):
-        shell.run(["docker", "cp", str(bin_dir() / tool), f"{node}:/usr/local/bin/{tool}"])
+        copy_in(node, bin_dir() / tool, f"/usr/local/bin/{tool}")
 
 
 @dataclass(frozen=True)
@@ -57,22 +56,23 @@ class Timed:
     seconds: float
 
 
-def timed(node: str, script: str, *, timeout: float = 120) -> Timed:
+def timed(node: str, *argv: str, timeout: float = 120) -> Timed:
     started = time.monotonic()
-    ran = run_in(node, script, timeout=timeout)
+    ran = run(node, *argv, timeout=timeout)
     return Timed(ran, time.monotonic() - started)
 
 
 def save_snapshot(node: str, path: str) -> Timed:
     """``etcdctl snapshot save`` from the node's own member; raises if etcdctl fails."""
-    done = timed(node, f"mkdir -p $(dirname {path}) && etcdctl {LOCAL} snapshot save {path}")
+    output(node, "mkdir", "-p", posixpath.dirname(path))
+    done = timed(node, "etcdctl", *LOCAL_ARGS, "snapshot", "save", path)
     if done.ran.code != 0:
         raise AssertionError(f"etcdctl snapshot save {path} exited {done.ran.code}: {done.ran.output[-400:]}")
     return done
 
 
 def snapshot_status(node: str, path: str) -> SnapshotStatus:
-    found = json.loads(sh(node, f"etcdutl snapshot status {path} -w json"))
+    found = json.loads(output(node, "etcdutl", "snapshot", "status", path, "-w", "json"))
     return SnapshotStatus(
         hash=int(found["hash"]),
         revision=int(found["revision"]),
@@ -83,21 +83,19 @@ def snapshot_status(node: str, path: str) -> SnapshotStatus:
 
 
 def file_size(node: str, path: str) -> int:
-    return int(sh(node, f"stat -c %s {path}"))
+    return int(output(node, "stat", "-c", "%s", path))
 
 
 def read_manifest(node: str, path: str = ETCD_MANIFEST) -> dict[str, Any]:
-    found: dict[str, Any] = yaml.safe_load(sh(node, f"cat {path}"))
+    found: dict[str, Any] = yaml.safe_load(output(node, "cat", path))
     return found
 
 
 def write_manifest(node: str, path: str, manifest: dict[str, Any]) -> None:
     """Write a manifest atomically (kubelet must never read half a file)."""
     text = yaml.safe_dump(manifest, sort_keys=False)
-    shell.run(
-        ["docker", "exec", "-i", node, "bash", "-c", f"cat > {path}.kindchaos-new && mv {path}.kindchaos-new {path}"],
-        input=text,
-    )
+    output(node, "tee", f"{path}.kindchaos-new", input_text=text)
+    output(node, "mv", f"{path}.kindchaos-new", path)
 
 
 def container_flags(manifest: dict[str, Any]) -> dict[str, str]:
@@ -134,23 +132,23 @@ def with_data_dir(manifest: dict[str, Any], host_path: str) -> dict[str, Any]:
     return copy
 
 
-def restore_command(snapshot: str, target: str, flags: dict[str, str]) -> str:
+def restore_command(snapshot: str, target: str, flags: dict[str, str]) -> list[str]:
     """``etcdutl snapshot restore`` for this member: its name, peer URLs and cluster from the manifest."""
-    return (
-        f"etcdutl snapshot restore {snapshot} --data-dir {target}"
-        f" --name {flags['name']} --initial-cluster {flags['initial-cluster']}"
-        f" --initial-advertise-peer-urls {flags['initial-advertise-peer-urls']}"
-        f" --bump-revision {BUMP_REVISION} --mark-compacted"
-    )
+    return [
+        *("etcdutl", "snapshot", "restore", snapshot, "--data-dir", target),
+        *("--name", flags["name"], "--initial-cluster", flags["initial-cluster"]),
+        *("--initial-advertise-peer-urls", flags["initial-advertise-peer-urls"]),
+        *("--bump-revision", str(BUMP_REVISION), "--mark-compacted"),
+    ]
 
 
 def restore_snapshot(node: str, snapshot: str, target: str, flags: dict[str, str]) -> Timed:
     """Restore into ``target``; the exit code and etcdutl's words are the result (a refusal is not raised)."""
-    return timed(node, restore_command(snapshot, target, flags))
+    return timed(node, *restore_command(snapshot, target, flags))
 
 
 def current_revision(node: str) -> int:
-    found = json.loads(sh(node, f"etcdctl {LOCAL} endpoint status -w json"))
+    found = json.loads(output(node, "etcdctl", *LOCAL_ARGS, "endpoint", "status", "-w", "json"))
     return int(found[0]["Status"]["header"]["revision"])
 
 
@@ -164,11 +162,11 @@ def recover_space(node: str) -> dict[str, float]:
     took: dict[str, float] = {}
     revision = current_revision(node)
     for step, script in (
-        ("compact", f"etcdctl {LOCAL} compact {revision}"),
-        ("defrag", f"etcdctl {LOCAL} --command-timeout=60s defrag"),
-        ("disarm", f"etcdctl {LOCAL} alarm disarm"),
+        ("compact", ["etcdctl", *LOCAL_ARGS, "compact", str(revision)]),
+        ("defrag", ["etcdctl", *LOCAL_ARGS, "--command-timeout=60s", "defrag"]),
+        ("disarm", ["etcdctl", *LOCAL_ARGS, "alarm", "disarm"]),
     ):
-        done = timed(node, script)
+        done = timed(node, *script)
         # A compaction to a revision already compacted is not an error for our purpose.
         if done.ran.code != 0 and not (step == "compact" and "already been compacted" in done.ran.output):
             raise AssertionError(f"etcdctl {step} exited {done.ran.code}: {done.ran.output[-300:]}")

@@ -25,11 +25,12 @@ from kindchaos.cluster.leftovers import (
     PARKED_DIR,
     PARTITION_CHAIN,
     REPLICAS_ANNOTATION,
-    STOPPED_PROCESSES,
+    stopped_processes,
 )
 from kindchaos.cluster.lifecycle import Cluster
-from kindchaos.cluster.nodes import container_state, run_in, sh, unit_state
-from kindchaos.cluster.partition import chain_exists, heal_script
+from kindchaos.cluster.nodes import container_state, output, run, start_container, unit_state, unpause_container
+from kindchaos.cluster.partition import chain_exists
+from kindchaos.cluster.partition import heal as heal_partition
 from kindchaos.cluster.readiness import wait_ready
 from kindchaos.cluster.settings import duration_seconds
 from kindchaos.errors import ClusterError
@@ -54,29 +55,29 @@ def _heal_containers(cluster: Cluster, report: HealthReport) -> None:
     for node in cluster.nodes:
         state = container_state(node)
         if state["Paused"]:
-            shell.run(["docker", "unpause", node])
+            unpause_container(node)
             report.healed.append(f"unpaused node {node}")
         elif not state["Running"]:
-            shell.run(["docker", "start", node], timeout=120)
+            start_container(node)
             report.healed.append(f"started node {node} (was {state['Status']})")
 
 
 def _heal_inside(cluster: Cluster, node: str, report: HealthReport) -> None:
-    parked = run_in(node, f"ls {PARKED_DIR} 2>/dev/null").output.split()
+    listed = run(node, "ls", PARKED_DIR)
+    parked = listed.stdout.split() if listed.code == 0 else []
     for manifest in parked:
-        sh(node, f"mv {PARKED_DIR}/{manifest} {MANIFESTS_DIR}/{manifest}")
+        output(node, "mv", f"{PARKED_DIR}/{manifest}", f"{MANIFESTS_DIR}/{manifest}")
         report.healed.append(f"moved {manifest} back into {MANIFESTS_DIR} on {node}")
     for unit in NODE_UNITS:
         state = unit_state(node, unit)
         if state != "active":
-            sh(node, f"systemctl start {unit}", timeout=120)
+            output(node, "systemctl", "start", unit, timeout=120)
             report.healed.append(f"started {unit} on {node} (was {state})")
-    for line in run_in(node, STOPPED_PROCESSES).output.splitlines():
-        pid, _, name = line.partition(" ")
-        run_in(node, f"kill -CONT {pid}")
+    for pid, name in stopped_processes(node):
+        run(node, "kill", "-CONT", pid)
         report.healed.append(f"continued stopped process {name} (pid {pid}) on {node}")
     if chain_exists(node):
-        sh(node, heal_script())
+        heal_partition(node)
         if chain_exists(node):
             raise ClusterError(f"failed to remove chain {PARTITION_CHAIN} on {node}", hint="it will be recreated")
         report.healed.append(f"removed the network partition of {node}")
@@ -85,7 +86,7 @@ def _heal_inside(cluster: Cluster, node: str, report: HealthReport) -> None:
 def _heal_etcd_alarms(cluster: Cluster, report: HealthReport) -> None:
     """A NOSPACE alarm outlives the quota that raised it; clear it with etcd's runbook."""
     for node in cluster.control_planes:
-        raised = etcdctl(node, "alarm list")
+        raised = etcdctl(node, "alarm", "list")
         if raised.code == 0 and "NOSPACE" in raised.output:
             recover_space(node)
             report.healed.append(f"cleared etcd's NOSPACE alarm on {node} (compact, defrag, disarm)")
@@ -127,7 +128,7 @@ def _end_back_off(cluster: Cluster, report: HealthReport, restarted: set[str]) -
             back_off = back_off_seconds(waiting.message)
             if back_off is not None and back_off < LONG_BACK_OFF_S:
                 continue
-            sh(node, "systemctl restart kubelet", timeout=120)
+            output(node, "systemctl", "restart", "kubelet", timeout=120)
             restarted.add(node)
             report.healed.append(
                 f"restarted kubelet on {node} to end the crash-loop back-off of {status.name}"

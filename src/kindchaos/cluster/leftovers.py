@@ -4,6 +4,10 @@ Faults import these names to put things there; the health gate imports them to
 take them back. Nothing else is left on a node by a fault.
 """
 
+from __future__ import annotations
+
+from kindchaos.cluster.nodes import run
+
 MANIFESTS_DIR = "/etc/kubernetes/manifests"
 # Parked manifests stay under /etc/kubernetes, outside kubelet's static pod path.
 PARKED_DIR = "/etc/kubernetes/kindchaos-parked"
@@ -12,5 +16,10 @@ PARTITION_CHAIN = "KINDCHAOS-PARTITION"
 NODE_UNITS = ("containerd", "kubelet")
 # A Deployment scaled down by a fault carries its earlier replica count here until it is scaled back.
 REPLICAS_ANNOTATION = "kindchaos.dev/replicas-before"
-# Processes stopped with SIGSTOP show state T in ps; a health gate continues every one of them.
-STOPPED_PROCESSES = "ps -eo pid=,stat=,comm= | awk '$2 ~ /^T/ {print $1\" \"$3}'"
+
+
+def stopped_processes(node: str) -> list[tuple[str, str]]:
+    """(pid, command name) of every process in state T (stopped) on the node."""
+    listed = run(node, "ps", "-eo", "pid=,stat=,comm=").stdout
+    rows = (line.split(None, 2) for line in listed.splitlines())
+    return [(row[0], row[2]) for row in rows if len(row) == 3 and row[1].startswith("T")]

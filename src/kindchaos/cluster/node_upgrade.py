@@ -10,9 +10,8 @@ kubectl, restart kubelet. Drain and uncordon are ``faults.drain``.
 from __future__ import annotations
 
 import re
-import shlex
 
-from kindchaos.cluster.nodes import run_in, sh
+from kindchaos.cluster.nodes import output, run
 from kindchaos.errors import ClusterError
 from kindchaos.images.pins import STAGED_DIR
 
@@ -40,7 +39,7 @@ def staged(version: str, binary: str) -> str:
 
 def check_staged(node: str, version: str) -> None:
     """The node image carries ``version``'s binaries (it is the upgrade image, not the main one)."""
-    ran = run_in(node, f"{staged(version, 'kubeadm')} version -o short")
+    ran = run(node, staged(version, "kubeadm"), "version", "-o", "short")
     if ran.code != 0 or ran.output.strip() != version:
         raise ClusterError(
             f"{node} has no staged kubeadm {version} ({ran.output or 'exit ' + str(ran.code)})",
@@ -51,35 +50,36 @@ def check_staged(node: str, version: str) -> None:
 def install(node: str, version: str, *binaries: str) -> str:
     """Put the staged binaries in place, as the package manager's upgrade would; return what they now say."""
     for binary in binaries:
-        sh(node, f"install -m 0755 {staged(version, binary)} /usr/bin/{binary}")
+        output(node, "install", "-m", "0755", staged(version, binary), f"/usr/bin/{binary}")
     return "; ".join(f"{b}: {binary_version(node, b)}" for b in binaries)
 
 
 def binary_version(node: str, binary: str) -> str:
     """What the installed binary says its version is."""
-    argv = {"kubeadm": "kubeadm version -o short", "kubectl": "kubectl version --client"}.get(
-        binary, f"{binary} --version"
+    argv = {"kubeadm": ["kubeadm", "version", "-o", "short"], "kubectl": ["kubectl", "version", "--client"]}.get(
+        binary, [binary, "--version"]
     )
-    return sh(node, argv).strip()
+    return output(node, *argv)
 
 
 def upgrade_plan(node: str, version: str) -> str:
     """``kubeadm upgrade plan`` told the target version (with none it would look it up on the internet)."""
-    return sh(node, f"kubeadm upgrade plan {shlex.quote(version)}", timeout=KUBEADM_TIMEOUT_S)
+    return output(node, "kubeadm", "upgrade", "plan", version, timeout=KUBEADM_TIMEOUT_S)
 
 
 def upgrade_apply(node: str, version: str) -> str:
     """``kubeadm upgrade apply``: the cluster configuration, this node's control plane, etcd, CoreDNS, kube-proxy."""
-    return sh(node, f"kubeadm upgrade apply {shlex.quote(version)} --yes", timeout=KUBEADM_TIMEOUT_S)
+    return output(node, "kubeadm", "upgrade", "apply", version, "--yes", timeout=KUBEADM_TIMEOUT_S)
 
 
 def upgrade_node(node: str) -> str:
     """``kubeadm upgrade node``: a further control plane's static pods, or a worker's kubelet configuration."""
-    return sh(node, "kubeadm upgrade node", timeout=KUBEADM_TIMEOUT_S)
+    return output(node, "kubeadm", "upgrade", "node", timeout=KUBEADM_TIMEOUT_S)
 
 
 def restart_kubelet(node: str) -> None:
-    sh(node, "systemctl daemon-reload && systemctl restart kubelet")
+    output(node, "systemctl", "daemon-reload")
+    output(node, "systemctl", "restart", "kubelet")
 
 
 def running_kubelet_version(node: str) -> str:
@@ -88,4 +88,5 @@ def running_kubelet_version(node: str) -> str:
     ``/proc/<pid>/exe`` is the binary the process started from, even after the file on disk was replaced, so a
     kubelet that was installed but not restarted still answers with its old version.
     """
-    return sh(node, 'pid=$(systemctl show -p MainPID --value kubelet) && "/proc/$pid/exe" --version').strip()
+    pid = int(output(node, "systemctl", "show", "-p", "MainPID", "--value", "kubelet"))
+    return output(node, f"/proc/{pid}/exe", "--version")

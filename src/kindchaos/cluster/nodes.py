@@ -1,36 +1,59 @@
-"""What the host and a node say about the node: container state, units, commands run inside it."""
+"""What a node says about itself: commands run inside it, its units and containers; and what the host says of
+its container (state, address).
+
+``run``, ``output`` and ``script`` go through the node's access (``node_access``): an argument list is passed
+as it is; ``script`` is for the few commands that need a shell (pipes, redirections), with every value quoted.
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import shlex
+import subprocess
+from pathlib import Path
 from typing import Any
 
 from kindchaos import shell
+from kindchaos.cluster.node_access import Ran as Ran
+from kindchaos.cluster.node_access import access_for
 
 
-@dataclass(frozen=True)
-class Ran:
-    """A command's exit code and combined output, for checks that expect failure."""
-
-    code: int
-    output: str
+def run(node: str, *argv: str, timeout: float = 60, input_text: str | None = None) -> Ran:
+    """Run ``argv`` inside ``node`` without raising on a non-zero exit."""
+    return access_for(node).run(node, argv, input_text=input_text, timeout=timeout)
 
 
-def run_in(node: str, script: str, *, timeout: float = 60) -> Ran:
-    """Run a bash script inside a node container without raising on a non-zero exit."""
-    proc = shell.run(["docker", "exec", node, "bash", "-c", script], timeout=timeout, check=False)
-    return Ran(proc.returncode, (proc.stdout + proc.stderr).strip())
+def output(node: str, *argv: str, timeout: float = 60, input_text: str | None = None) -> str:
+    """Run ``argv`` inside ``node`` and return its stripped stdout; raise ``CommandFailed`` on a non-zero exit."""
+    return access_for(node).stdout(node, argv, input_text=input_text, timeout=timeout)
 
 
-def sh(node: str, script: str, *, timeout: float = 60) -> str:
-    """Run a bash script inside a node container; raise ``CommandFailed`` on a non-zero exit."""
-    return shell.output(["docker", "exec", node, "bash", "-c", script], timeout=timeout)
+def script(node: str, text: str, *, timeout: float = 60) -> Ran:
+    """Run a bash script inside ``node`` (for pipes and redirections; quote values with ``quoted``)."""
+    return run(node, "bash", "-c", text, timeout=timeout)
+
+
+def stream(node: str, *argv: str) -> subprocess.Popen[str]:
+    """Start ``argv`` inside ``node``, its stdout readable line by line."""
+    return access_for(node).stream(node, argv)
+
+
+def copy_in(node: str, source: Path, dest: str) -> None:
+    access_for(node).copy_in(node, source, dest)
+
+
+def sha256(node: str, path: str) -> str:
+    return output(node, "sha256sum", path).split()[0]
+
+
+def quoted(*words: object) -> str:
+    """Words joined for a shell, each quoted."""
+    return shlex.join(str(word) for word in words)
 
 
 def http_status(node: str, url: str) -> tuple[int, str]:
     """curl's exit code and the HTTP status for ``url``, requested from inside the node (TLS unverified)."""
-    ran = run_in(node, f"curl -sk -m 3 -o /dev/null -w '%{{http_code}}' {url}")
+    ran = run(node, "curl", "-sk", "-m", "3", "-o", "/dev/null", "-w", "%{http_code}", url)
     return ran.code, ran.output
 
 
@@ -52,19 +75,37 @@ def ip_address(container: str) -> str:
 
 def unit_state(node: str, unit: str) -> str:
     """``systemctl is-active`` of a unit in the node (active, inactive, failed, ...)."""
-    lines = run_in(node, f"systemctl is-active {unit}").output.splitlines()
+    lines = run(node, "systemctl", "is-active", unit).output.splitlines()
     return lines[-1] if lines else "unknown"
 
 
 def crictl_container(node: str, name: str, *, state: str | None = "running") -> list[dict[str, Any]]:
     """Containers named exactly ``name`` in the node's containerd, newest first."""
-    args = f"crictl ps -a --name '^{name}$' -o json"
-    found: list[dict[str, Any]] = json.loads(sh(node, args)).get("containers", [])
+    listed = output(node, "crictl", "ps", "-a", "--name", f"^{name}$", "-o", "json")
+    found: list[dict[str, Any]] = json.loads(listed).get("containers", [])
     if state:
         found = [c for c in found if c.get("state") == f"CONTAINER_{state.upper()}"]
     return sorted(found, key=lambda c: int(c.get("createdAt", 0)), reverse=True)
 
 
 def crictl_inspect(node: str, container_id: str) -> dict[str, Any]:
-    found: dict[str, Any] = json.loads(sh(node, f"crictl inspect {container_id}"))
+    found: dict[str, Any] = json.loads(output(node, "crictl", "inspect", container_id))
     return found
+
+
+def stop_container(node: str) -> None:
+    """Stop the node's machine (a kind node: its container)."""
+    shell.run(["docker", "stop", node], timeout=120)
+
+
+def start_container(node: str) -> None:
+    shell.run(["docker", "start", node], timeout=120)
+
+
+def pause_container(node: str) -> None:
+    """Freeze every process of the node at once (the cgroup freezer)."""
+    shell.run(["docker", "pause", node])
+
+
+def unpause_container(node: str) -> None:
+    shell.run(["docker", "unpause", node])

@@ -20,18 +20,18 @@ import yaml
 from kindchaos.cluster.api import core
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.node_upgrade import binary_version, running_kubelet_version
-from kindchaos.cluster.nodes import crictl_container, ip_address, sh
+from kindchaos.cluster.nodes import crictl_container, ip_address, output
 from kindchaos.images.pins import Versions
 
 APISERVER_PORT = 6443
 # The container's name, and the argv that makes its binary print its version.
 CONTAINER_VERSION_ARGV = {
-    "kube-apiserver": "/usr/local/bin/kube-apiserver --version",
-    "kube-controller-manager": "/usr/local/bin/kube-controller-manager --version",
-    "kube-scheduler": "/usr/local/bin/kube-scheduler --version",
-    "kube-proxy": "/usr/local/bin/kube-proxy --version",
-    "etcd": "/usr/local/bin/etcd --version",
-    "coredns": "/usr/local/bin/coredns -version",
+    "kube-apiserver": ("/usr/local/bin/kube-apiserver", "--version"),
+    "kube-controller-manager": ("/usr/local/bin/kube-controller-manager", "--version"),
+    "kube-scheduler": ("/usr/local/bin/kube-scheduler", "--version"),
+    "kube-proxy": ("/usr/local/bin/kube-proxy", "--version"),
+    "etcd": ("/usr/local/bin/etcd", "--version"),
+    "coredns": ("/usr/local/bin/coredns", "-version"),
 }
 NUMBER_RE = re.compile(r"(\d+)\.(\d+)\.(\d+)")
 CONTROL_PLANE_ONLY = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd")
@@ -90,7 +90,7 @@ def container_version(node: str, name: str) -> str | None:
     running = crictl_container(node, name)
     if not running:
         return None
-    printed = sh(node, f"crictl exec {running[0]['id']} {CONTAINER_VERSION_ARGV[name]}").strip()
+    printed = output(node, "crictl", "exec", running[0]["id"], *CONTAINER_VERSION_ARGV[name])
     return printed.splitlines()[0] if printed else printed
 
 

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from kindchaos.cluster.nodes import run_in
+from kindchaos.cluster.nodes import run
 from kindchaos.waiting import wait_for
 
-CHAINS = "(iptables -t nat -S KUBE-SERVICES; iptables-legacy -t nat -S KUBE-SERVICES) 2>/dev/null"
+IPTABLES = ("iptables", "iptables-legacy")  # kube-proxy writes through whichever mode the node's wrapper chose
 
 
 def programmed(node: str, ip: str) -> bool:
     """kube-proxy (either iptables backend) has a KUBE-SERVICES rule for ``ip`` on ``node``."""
-    return run_in(node, f"{CHAINS} | grep -c -- '-d {ip}/32'").output.strip() not in ("", "0")
+    rules = (run(node, binary, "-t", "nat", "-S", "KUBE-SERVICES").stdout for binary in IPTABLES)
+    return any(f"-d {ip}/32" in line for listed in rules for line in listed.splitlines())
 
 
 def wait_programmed(nodes: Iterable[str], ip: str, *, within: float = 60) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from kindchaos.cluster.etcd_tools import container_flags, read_manifest
 from kindchaos.cluster.leftovers import MANIFESTS_DIR
 from kindchaos.cluster.lifecycle import Cluster
-from kindchaos.cluster.nodes import crictl_container, run_in
+from kindchaos.cluster.nodes import crictl_container, run
 
 CONTROLLER_MANAGER_MANIFEST = f"{MANIFESTS_DIR}/kube-controller-manager.yaml"
 # used only if the binary's --help cannot be read: kube-controller-manager's defaults in Kubernetes 1.34
@@ -61,7 +61,7 @@ def help_default(node: str, component: str, flag: str) -> str | None:
     running = crictl_container(node, component)
     if not running:
         return None
-    text = run_in(node, f"crictl exec {running[0]['id']} {component} --help").output
+    text = run(node, "crictl", "exec", running[0]["id"], component, "--help").output
     return parse_help_default(text, flag)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from kindchaos.cluster.etcd import etcdctl
 from kindchaos.cluster.lifecycle import Cluster
-from kindchaos.cluster.nodes import crictl_container, run_in
+from kindchaos.cluster.nodes import crictl_container, run
 
 
 def kubectl(cluster: Cluster, *args: str) -> str:
@@ -27,12 +27,12 @@ def component_log(cluster: Cluster, node: str, component: str, *, tail: int = 20
         return f"crictl ps failed on {node}: {exc}"
     parts = []
     for found in containers:
-        ran = run_in(node, f"crictl logs --tail {tail} {found['id']} 2>&1", timeout=30)
+        ran = run(node, "crictl", "logs", "--tail", str(tail), found["id"], timeout=30)
         parts.append(f"=== {component} container {found['id'][:13]} ({found.get('state')}) on {node}\n{ran.output}")
     return "\n\n".join(parts) or f"no {component} container on {node}"
 
 
 def etcd_endpoint_status(cluster: Cluster, node: str) -> str:
     """``etcdctl endpoint status --cluster`` from the node's etcd container."""
-    ran = etcdctl(node, "endpoint status --cluster -w table")
+    ran = etcdctl(node, "endpoint", "status", "--cluster", "-w", "table")
     return ran.output if ran.code == 0 else f"etcdctl exited {ran.code}: {ran.output}"

@@ -18,7 +18,7 @@ from kubernetes import client
 from kindchaos.cluster.api import api_client, rfc3339
 from kindchaos.cluster.leftovers import MANIFESTS_DIR, PARKED_DIR
 from kindchaos.cluster.lifecycle import Cluster
-from kindchaos.cluster.nodes import crictl_container, crictl_inspect, http_status, sh
+from kindchaos.cluster.nodes import crictl_container, crictl_inspect, http_status, output, run
 from kindchaos.errors import UsageError
 from kindchaos.expect.conditions import eventually, stays
 from kindchaos.faults.base import Fault
@@ -142,7 +142,8 @@ class ComponentDown(ComponentFault):
         self.container_before = before["id"] if before else None
         if self.component.lease:
             self.holder_before = lease(self.cluster, self.component.lease)[0]
-        sh(self.node, f"mkdir -p {PARKED_DIR} && mv {MANIFESTS_DIR}/{self.component.manifest} {self._parked}")
+        output(self.node, "mkdir", "-p", PARKED_DIR)
+        output(self.node, "mv", f"{MANIFESTS_DIR}/{self.component.manifest}", self._parked)
 
     def prove(self) -> None:
         eventually(
@@ -173,7 +174,8 @@ class ComponentDown(ComponentFault):
         self.observed(f"lease {name}: not renewed by {self.holder_before} for 6s (last renew {renewed})")
 
     def restore(self) -> None:
-        sh(self.node, f"if [ -f {self._parked} ]; then mv {self._parked} {MANIFESTS_DIR}/{self.component.manifest}; fi")
+        if run(self.node, "test", "-f", self._parked).code == 0:
+            output(self.node, "mv", self._parked, f"{MANIFESTS_DIR}/{self.component.manifest}")
 
     def prove_restored(self) -> None:
         def new_container_running() -> str:
@@ -242,7 +244,7 @@ class ComponentCrashed(ComponentFault):
             raise AssertionError(f"no running {self.component.name} container on {self.node} to crash")
         info = crictl_inspect(self.node, found["id"])
         self.killed = {"id": found["id"], "started": info["status"]["startedAt"], "pid": info["info"]["pid"]}
-        sh(self.node, f"kill -{self.signal} {int(self.killed['pid'])}")
+        output(self.node, "kill", f"-{self.signal}", str(int(self.killed["pid"])))
 
     def prove(self) -> None:
         def exited() -> None:

@@ -22,6 +22,7 @@ from kindchaos.cluster.etcd_tools import (
     BACKUP_DIR,
     ETCD_MANIFEST,
     container_flags,
+    file_size,
     parse_flags,
     read_manifest,
     recover_space,
@@ -30,7 +31,7 @@ from kindchaos.cluster.etcd_tools import (
 )
 from kindchaos.cluster.leftovers import PARKED_DIR
 from kindchaos.cluster.lifecycle import Cluster
-from kindchaos.cluster.nodes import crictl_inspect, run_in, sh
+from kindchaos.cluster.nodes import crictl_inspect, output, run, sha256
 from kindchaos.cluster.readiness import API_ERRORS
 from kindchaos.errors import UsageError
 from kindchaos.expect.conditions import eventually
@@ -62,28 +63,27 @@ class SnapshotDamaged(Fault):
         return f"{self.damage} snapshot {self.path} on {self.node!r}"
 
     def inject(self) -> None:
-        size = int(sh(self.node, f"stat -c %s {self.good}"))
+        size = file_size(self.node, self.good)
+        output(self.node, "cp", self.good, self.path)
         if self.damage == "truncated":
-            sh(self.node, f"head -c {size // 2} {self.good} > {self.path}")
+            output(self.node, "truncate", "-s", str(size // 2), self.path)
         else:
-            sh(self.node, f"cp {self.good} {self.path}")
-            sh(
-                self.node,
-                f"printf 'kindchaos-damage' | dd of={self.path} bs=1 seek={size // 2} conv=notrunc status=none",
-            )
+            seek = f"seek={size // 2}"
+            dd = ("dd", f"of={self.path}", "bs=1", seek, "conv=notrunc", "status=none")
+            output(self.node, *dd, input_text="kindchaos-damage")
 
     def prove(self) -> None:
-        good_sum, bad_sum = (sh(self.node, f"sha256sum {p} | cut -c1-64") for p in (self.good, self.path))
+        good_sum, bad_sum = (sha256(self.node, p) for p in (self.good, self.path))
         assert good_sum != bad_sum, f"{self.path} has the same sha256 as {self.good}"
-        sizes = [int(sh(self.node, f"stat -c %s {p}")) for p in (self.good, self.path)]
+        sizes = [file_size(self.node, p) for p in (self.good, self.path)]
         self.observed(f"{self.path}: {sizes[1]} bytes, sha256 {bad_sum[:16]}...")
         self.observed(f"{self.good}: {sizes[0]} bytes, sha256 {good_sum[:16]}...")
 
     def restore(self) -> None:
-        sh(self.node, f"rm -rf {self.path} {self.restore_dir}")
+        output(self.node, "rm", "-rf", self.path, self.restore_dir)
 
     def prove_restored(self) -> None:
-        left = run_in(self.node, f"ls -d {self.path} {self.restore_dir} 2>/dev/null").output
+        left = " ".join(p for p in (self.path, self.restore_dir) if run(self.node, "test", "-e", p).code == 0)
         assert not left, f"still on {self.node}: {left}"
         self.observed(f"{self.path} and {self.restore_dir} removed")
 
@@ -142,7 +142,8 @@ class SpaceQuotaExceeded(Fault):
         self.quota_bytes = db_size + self.headroom_bytes
         found = running_container(self.node, COMPONENTS["etcd"])
         self.container_before = found["id"] if found else None
-        sh(self.node, f"mkdir -p {PARKED_DIR} && cp {ETCD_MANIFEST} {PARKED_DIR}/etcd.yaml")
+        output(self.node, "mkdir", "-p", PARKED_DIR)
+        output(self.node, "cp", ETCD_MANIFEST, f"{PARKED_DIR}/etcd.yaml")
         write_manifest(self.node, ETCD_MANIFEST, with_flag(self.original, QUOTA_FLAG, str(self.quota_bytes)))
         self.manifest_changed = True
         self._mark("quota_lowered", quota_bytes=self.quota_bytes)
@@ -208,7 +209,8 @@ class SpaceQuotaExceeded(Fault):
 
     def restore(self) -> None:
         """The usual manifest back first (etcd restarts with its usual quota), then the runbook if still alarmed."""
-        sh(self.node, f"if [ -f {PARKED_DIR}/etcd.yaml ]; then mv {PARKED_DIR}/etcd.yaml {ETCD_MANIFEST}; fi")
+        if run(self.node, "test", "-f", f"{PARKED_DIR}/etcd.yaml").code == 0:
+            output(self.node, "mv", f"{PARKED_DIR}/etcd.yaml", ETCD_MANIFEST)
         if not self.manifest_changed:
             return
         usual = container_flags(self.original).get(QUOTA_FLAG)

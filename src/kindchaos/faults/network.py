@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from kindchaos.cluster.leftovers import PARTITION_CHAIN
 from kindchaos.cluster.lifecycle import Cluster
-from kindchaos.cluster.nodes import ip_address, run_in, sh
-from kindchaos.cluster.partition import chain_exists, heal_script, partition_script
+from kindchaos.cluster.nodes import ip_address, run
+from kindchaos.cluster.partition import chain_exists, heal, partition
 from kindchaos.expect.conditions import eventually
 from kindchaos.faults.nodes import NodeFault
 from kindchaos.observe.timeline import Timeline
@@ -21,13 +21,16 @@ CURL_TIMEOUT = 28
 
 def dropped_packets(node: str, chain: str = PARTITION_CHAIN) -> int:
     """Packets the chain's DROP rule has dropped (0 when the chain does not exist)."""
-    ran = run_in(node, f"iptables -L {chain} -v -n -x 2>/dev/null | awk '$3 == \"DROP\" {{print $1}}'")
-    return int(ran.output) if ran.code == 0 and ran.output.strip().isdigit() else 0
+    ran = run(node, "iptables", "-L", chain, "-v", "-n", "-x")
+    if ran.code != 0:
+        return 0
+    rows = (line.split() for line in ran.stdout.splitlines())
+    return sum(int(row[0]) for row in rows if len(row) > 2 and row[2] == "DROP" and row[0].isdigit())
 
 
 def reach(node: str, peer_ip: str) -> int:
     """curl's exit code for the peer's kubelet port (0: it answered, 28: timed out)."""
-    return run_in(node, f"curl -sk -m 3 -o /dev/null https://{peer_ip}:10250/healthz").code
+    return run(node, "curl", "-sk", "-m", "3", "-o", "/dev/null", f"https://{peer_ip}:10250/healthz").code
 
 
 class NetworkPartitioned(NodeFault):
@@ -46,7 +49,7 @@ class NetworkPartitioned(NodeFault):
 
     def inject(self) -> None:
         self.peer_ip = ip_address(self.peer)
-        sh(self.node, partition_script())
+        partition(self.node)
 
     def prove(self) -> None:
         code = reach(self.node, self.peer_ip)
@@ -61,7 +64,7 @@ class NetworkPartitioned(NodeFault):
         self._prove_api_not_ready()
 
     def restore(self) -> None:
-        sh(self.node, heal_script())
+        heal(self.node)
 
     def prove_restored(self) -> None:
         assert not chain_exists(self.node), f"chain {PARTITION_CHAIN} still present on {self.node}"

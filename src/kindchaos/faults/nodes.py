@@ -10,10 +10,19 @@ from __future__ import annotations
 
 from kubernetes import client
 
-from kindchaos import shell
 from kindchaos.cluster.api import api_client, node_ready
 from kindchaos.cluster.lifecycle import Cluster
-from kindchaos.cluster.nodes import container_state, ip_address, run_in, sh, unit_state
+from kindchaos.cluster.nodes import (
+    container_state,
+    ip_address,
+    output,
+    pause_container,
+    run,
+    start_container,
+    stop_container,
+    unit_state,
+    unpause_container,
+)
 from kindchaos.errors import UsageError
 from kindchaos.expect.conditions import eventually
 from kindchaos.faults.base import Fault
@@ -71,7 +80,7 @@ class NodeStopped(NodeFault):
 
     def inject(self) -> None:
         self.ip_before = ip_address(self.node)
-        shell.run(["docker", "stop", self.node], timeout=120)
+        stop_container(self.node)
 
     def prove(self) -> None:
         state = container_state(self.node)
@@ -81,7 +90,7 @@ class NodeStopped(NodeFault):
 
     def restore(self) -> None:
         if not container_state(self.node)["Running"]:
-            shell.run(["docker", "start", self.node], timeout=120)
+            start_container(self.node)
 
     def prove_restored(self) -> None:
         state = container_state(self.node)
@@ -99,19 +108,19 @@ class NodeFrozen(NodeFault):
         return f"node {self.node!r} frozen"
 
     def inject(self) -> None:
-        shell.run(["docker", "pause", self.node])
+        pause_container(self.node)
 
     def prove(self) -> None:
         state = container_state(self.node)
         assert state["Paused"], f"container {self.node} is {state['Status']}, not paused"
-        ran = shell.run(["docker", "exec", self.node, "true"], check=False)
-        assert ran.returncode != 0, "a command could still run inside the frozen node"
-        self.observed(f"docker: {self.node} paused; docker exec refused: {ran.stderr.strip()[:120]}")
+        ran = run(self.node, "true")
+        assert ran.code != 0, "a command could still run inside the frozen node"
+        self.observed(f"docker: {self.node} paused; docker exec refused: {ran.output[:120]}")
         self._prove_api_not_ready()
 
     def restore(self) -> None:
         if container_state(self.node)["Paused"]:
-            shell.run(["docker", "unpause", self.node])
+            unpause_container(self.node)
 
     def prove_restored(self) -> None:
         state = container_state(self.node)
@@ -128,12 +137,12 @@ class _UnitStopped(NodeFault):
         return f"{self.unit} stopped on {self.node!r}"
 
     def inject(self) -> None:
-        sh(self.node, f"systemctl stop {self.unit}", timeout=120)
+        output(self.node, "systemctl", "stop", self.unit, timeout=120)
 
     def prove(self) -> None:
         state = unit_state(self.node, self.unit)
         assert state in ("inactive", "failed"), f"{self.unit} is {state}"
-        left = run_in(self.node, f"pgrep -x {self.process}")
+        left = run(self.node, "pgrep", "-x", self.process)
         assert left.code != 0, f"{self.process} still running: pid {left.output}"
         self.observed(f"systemctl: {self.unit} {state}; no {self.process} process")
         self._prove_extra()
@@ -144,7 +153,7 @@ class _UnitStopped(NodeFault):
 
     def restore(self) -> None:
         if unit_state(self.node, self.unit) != "active":
-            sh(self.node, f"systemctl start {self.unit}", timeout=120)
+            output(self.node, "systemctl", "start", self.unit, timeout=120)
 
     def prove_restored(self) -> None:
         eventually(
@@ -170,6 +179,6 @@ class RuntimeStopped(_UnitStopped):
     process = "containerd"
 
     def _prove_extra(self) -> None:
-        ran = run_in(self.node, "crictl --timeout 3s info")
+        ran = run(self.node, "crictl", "--timeout", "3s", "info")
         assert ran.code != 0, "crictl still reaches the runtime"
         self.observed(f"crictl info fails: {ran.output.splitlines()[-1][:120] if ran.output else ran.code}")

@@ -9,7 +9,7 @@ state (T) in the node's process table and its health port no longer answering.
 from __future__ import annotations
 
 from kindchaos.cluster.lifecycle import Cluster
-from kindchaos.cluster.nodes import http_status, run_in, sh
+from kindchaos.cluster.nodes import http_status, output, run
 from kindchaos.expect.conditions import eventually
 from kindchaos.faults.nodes import NodeFault
 from kindchaos.observe.timeline import Timeline
@@ -17,7 +17,7 @@ from kindchaos.observe.timeline import Timeline
 
 def process_states(node: str, process: str) -> dict[int, str]:
     """pid -> ps state letter(s) of every process named exactly ``process`` in the node."""
-    out = run_in(node, f"ps -C {process} -o pid=,stat=").output
+    out = run(node, "ps", "-C", process, "-o", "pid=,stat=").stdout
     return {int(pid): stat for pid, stat in (line.split() for line in out.splitlines() if line.strip())}
 
 
@@ -46,7 +46,7 @@ class ProcessFrozen(NodeFault):
         self.pids = sorted(process_states(self.node, self.process))
         if not self.pids:
             raise AssertionError(f"no {self.process} process on {self.node}")
-        sh(self.node, f"kill -STOP {' '.join(map(str, self.pids))}")
+        output(self.node, "kill", "-STOP", *map(str, self.pids))
 
     def prove(self) -> None:
         states = process_states(self.node, self.process)
@@ -60,7 +60,7 @@ class ProcessFrozen(NodeFault):
 
     def restore(self) -> None:
         if self.pids:
-            run_in(self.node, f"kill -CONT {' '.join(map(str, self.pids))}")
+            run(self.node, "kill", "-CONT", *map(str, self.pids))
 
     def prove_restored(self) -> None:
         states = process_states(self.node, self.process)

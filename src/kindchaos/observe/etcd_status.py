@@ -13,8 +13,8 @@ import threading
 import time
 from collections.abc import Sequence
 
-from kindchaos.cluster.etcd import TLS, Member, parse_endpoint_status
-from kindchaos.cluster.nodes import run_in
+from kindchaos.cluster.etcd import TLS_ARGS, Member, parse_endpoint_status
+from kindchaos.cluster.nodes import run
 from kindchaos.observe.figures import Sample
 from kindchaos.observe.probes import Probe
 from kindchaos.observe.timeline import Timeline
@@ -37,8 +37,12 @@ class EtcdStatusProbe(Probe):
         self.members = list(members)
         endpoints = ",".join(u for m in self.members for u in m.client_urls[:1])
         self._command = (
-            f"etcdctl --endpoints={endpoints} {TLS} --dial-timeout=1s --command-timeout=1s "
-            "endpoint status -w json 2>/dev/null"
+            "etcdctl",
+            f"--endpoints={endpoints}",
+            *TLS_ARGS,
+            "--dial-timeout=1s",
+            "--command-timeout=1s",
+            *("endpoint", "status", "-w", "json"),
         )
 
     def start(self) -> EtcdStatusProbe:
@@ -50,7 +54,7 @@ class EtcdStatusProbe(Probe):
         names = {m.member_id: m.name for m in self.members}
         while not self._stop.is_set():
             mono, wall = time.monotonic(), time.time()
-            output = run_in(self.vantage, self._command, timeout=10).output
+            output = run(self.vantage, *self._command, timeout=10).stdout
             try:
                 statuses = {s.member_id: s for s in parse_endpoint_status(output if output.startswith("[") else "")}
             except ValueError:

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from kubernetes import client
 
+from kindchaos.cluster import nodes
 from kindchaos.cluster.api import api_client
 from kindchaos.cluster.services import programmed
 from kindchaos.errors import InjectionError
@@ -201,12 +202,7 @@ class ServiceProbe(Probe):
             timeout=self.timeout,
             interval=self.interval,
         )
-        self._process = subprocess.Popen(
-            ["docker", "exec", self.node, "bash", "-c", script],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
+        self._process = nodes.stream(self.node, "bash", "-c", script)  # a loop inside the node: a real shell
         self._thread = threading.Thread(
             target=self._guarded(self._read), name=f"kindchaos-{self.name}-probe", daemon=True
         )
@@ -228,19 +224,7 @@ class ServiceProbe(Probe):
     def stop(self) -> None:
         self._stop.set()  # first: the reader's end of input is then a stop, not the probe ending on its own
         # Killing `docker exec` does not stop the loop inside the node; kill it by its pid file.
-        subprocess.run(
-            [
-                "docker",
-                "exec",
-                self.node,
-                "bash",
-                "-c",
-                f"kill $(cat {self._files}.pid) 2>/dev/null; rm -f {self._files}.*",
-            ],
-            capture_output=True,
-            check=False,
-            timeout=30,
-        )
+        nodes.script(self.node, f"kill $(cat {self._files}.pid) 2>/dev/null; rm -f {self._files}.*", timeout=30)
         if self._process is not None:
             try:
                 self._process.wait(timeout=10)

@@ -9,7 +9,7 @@ undone with the runtime's restore.
 
 import pytest
 
-from kindchaos.cluster.nodes import run_in
+from kindchaos.cluster.nodes import run
 from kindchaos.faults import RuntimeStopped
 from kindchaos.faults.processes import process_states
 from scenarios.nodes import test_node_agents as scenario
@@ -26,12 +26,12 @@ class RuntimeStoppedWorkloadFrozen(RuntimeStopped):
         assert self.frozen.get(self.node), f"no workload process on {self.node} to freeze"
         for node, pids in self.frozen.items():
             if pids:
-                run_in(node, "kill -STOP " + " ".join(map(str, pids)))
+                run(node, "kill", "-STOP", *map(str, pids))
 
     def restore(self) -> None:
         for node, pids in getattr(self, "frozen", {}).items():
             if pids:
-                run_in(node, "kill -CONT " + " ".join(map(str, pids)))
+                run(node, "kill", "-CONT", *map(str, pids))
         super().restore()
 
 
