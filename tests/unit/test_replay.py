@@ -1,8 +1,9 @@
 """The chain of a lost node read from a timeline: heartbeat, NotReady, taint, deletion, replacement."""
 
+from datetime import datetime
+
 import pytest
 
-from kindchaos.cluster.api import rfc3339
 from kindchaos.cluster.settings import duration_seconds, parse_help_default
 from kindchaos.observe import replay
 from kindchaos.observe.timeline import Timeline, TimelineEvent
@@ -43,7 +44,7 @@ LOST = timeline_of(
 
 
 def test_each_link_of_the_chain_is_found_after_the_fault() -> None:
-    assert replay.last_heartbeat_before(LOST, NODE, 15) == rfc3339("2026-11-25T01:00:10.5Z").timestamp()
+    assert replay.last_heartbeat_before(LOST, NODE, 15) == datetime.fromisoformat("2026-11-25T01:00:10.5Z").timestamp()
     not_ready = replay.not_ready_at(LOST, NODE, 15)
     assert not_ready is not None and not_ready.mono == 61 and not_ready.detail["ready"] == "Unknown"
     taint = replay.no_execute_taint_at(LOST, NODE, 15)
@@ -53,9 +54,12 @@ def test_each_link_of_the_chain_is_found_after_the_fault() -> None:
 
 def test_the_heartbeat_is_the_lease_renew_time_not_when_the_watch_listed_it() -> None:
     listed_late = timeline_of((30, "lease", "ADDED", f"kube-node-lease/{NODE}", {"renew": "2026-11-25T01:00:00Z"}))
-    assert replay.last_heartbeat_before(listed_late, NODE, 40) == rfc3339("2026-11-25T01:00:00Z").timestamp()
+    assert (
+        replay.last_heartbeat_before(listed_late, NODE, 40)
+        == datetime.fromisoformat("2026-11-25T01:00:00Z").timestamp()
+    )
     assert replay.last_heartbeat_before(listed_late, NODE, 20) is None
-    assert rfc3339("1970-01-01T00:01:00.5Z").timestamp() == 60.5
+    assert datetime.fromisoformat("1970-01-01T00:01:00.5Z").timestamp() == 60.5
 
 
 def test_pods_on_the_node_and_their_fate() -> None:

@@ -2,25 +2,36 @@
 
 from __future__ import annotations
 
-import re
-from datetime import datetime
+import threading
 from pathlib import Path
 from typing import Any
 
 from kubernetes import client, config
 
+# Probes, watches and the ledger share the client from their threads: room for all of them and the scenario.
+POOL_SIZE = 32
+_clients: dict[str, tuple[int, Any]] = {}
+_lock = threading.Lock()
+
 
 def api_client(kubeconfig: Path) -> Any:
-    return config.new_client_from_config(config_file=str(kubeconfig))  # type: ignore[no-untyped-call]
+    """The one ``ApiClient`` of a cluster's kubeconfig, built on first use and shared (its connections are
+    pooled). A kubeconfig rewritten since (the cluster was recreated, with new certificates) gets a new one."""
+    path, written = str(kubeconfig.resolve()), kubeconfig.stat().st_mtime_ns
+    with _lock:
+        cached = _clients.get(path)
+        if cached is not None and cached[0] == written:
+            return cached[1]
+        configuration = client.Configuration()
+        config.load_kube_config(config_file=path, client_configuration=configuration)  # type: ignore[no-untyped-call]
+        configuration.connection_pool_maxsize = POOL_SIZE
+        built = client.ApiClient(configuration)
+        _clients[path] = (written, built)
+        return built
 
 
 def core(kubeconfig: Path) -> Any:
     return client.CoreV1Api(api_client(kubeconfig))
-
-
-def rfc3339(text: str) -> datetime:
-    """Parse a Kubernetes/CRI timestamp (nanoseconds are cut to microseconds)."""
-    return datetime.fromisoformat(re.sub(r"(\.\d{6})\d+", r"\1", text).replace("Z", "+00:00"))
 
 
 def node_ready(node: Any) -> bool:

@@ -16,7 +16,7 @@ from typing import Any
 from kubernetes import client
 
 from kindchaos import shell
-from kindchaos.cluster.api import api_client, core
+from kindchaos.cluster.api import core
 from kindchaos.cluster.etcd import etcdctl
 from kindchaos.cluster.etcd_tools import recover_space
 from kindchaos.cluster.leftovers import (
@@ -138,8 +138,8 @@ def _end_back_off(cluster: Cluster, report: HealthReport, restarted: set[str]) -
 
 def _heal_objects(cluster: Cluster, report: HealthReport) -> None:
     """Through the API: uncordon nodes, scale back Deployments a fault scaled down."""
-    core = client.CoreV1Api(api_client(cluster.kubeconfig))
-    apps = client.AppsV1Api(api_client(cluster.kubeconfig))
+    core = client.CoreV1Api(cluster.api)
+    apps = client.AppsV1Api(cluster.api)
     deployments: list[Any] = apps.list_deployment_for_all_namespaces().items
     for found in deployments:
         before = (found.metadata.annotations or {}).get(REPLICAS_ANNOTATION)

@@ -13,10 +13,12 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pytest_kind import KindCluster
 
 from kindchaos import shell
+from kindchaos.cluster.api import api_client
 from kindchaos.cluster.topology import Topology
 from kindchaos.errors import ClusterError
 from kindchaos.host import docker
@@ -51,6 +53,11 @@ class Cluster:
     @property
     def workers(self) -> list[str]:
         return [n for n in self.nodes if "-worker" in n]
+
+    @property
+    def api(self) -> Any:
+        """The cluster's shared Kubernetes ``ApiClient`` (built once per kubeconfig)."""
+        return api_client(self.kubeconfig)
 
     def kubectl(self, *args: str, timeout: float = 120, input_text: str | None = None) -> str:
         argv = [str(self.kind.kubectl_path), "--kubeconfig", str(self.kubeconfig), *args]

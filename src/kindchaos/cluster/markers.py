@@ -7,7 +7,6 @@ from typing import Any
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
-from kindchaos.cluster.api import api_client
 from kindchaos.cluster.lifecycle import Cluster
 
 LABEL = "kindchaos.dev/marker"
@@ -19,7 +18,7 @@ class Markers:
     def __init__(self, cluster: Cluster, namespace: str) -> None:
         self.cluster = cluster
         self.namespace = namespace
-        self.core: Any = client.CoreV1Api(api_client(cluster.kubeconfig))
+        self.core: Any = client.CoreV1Api(cluster.api)
 
     def create_namespace(self, name: str | None = None) -> str:
         name = name or self.namespace

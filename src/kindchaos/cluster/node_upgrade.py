@@ -9,23 +9,20 @@ kubectl, restart kubelet. Drain and uncordon are ``faults.drain``.
 
 from __future__ import annotations
 
-import re
-
 from kindchaos.cluster.nodes import output, run
+from kindchaos.cluster.version_text import version_in
 from kindchaos.errors import ClusterError
 from kindchaos.images.pins import STAGED_DIR
 
 KUBEADM_TIMEOUT_S = 900  # `upgrade apply` waits for each static pod, etcd included, to come back
-VERSION_RE = re.compile(r"v(\d+)\.(\d+)\.(\d+)")
 
 
 def parse_version(text: str) -> tuple[int, int, int]:
     """(major, minor, patch) of the first ``vX.Y.Z`` in ``text``; ``ValueError`` if there is none."""
-    found = VERSION_RE.search(text)
+    found = version_in(text, prefixed=True)
     if found is None:
         raise ValueError(f"no vX.Y.Z version in {text!r}")
-    major, minor, patch = (int(part) for part in found.groups())
-    return major, minor, patch
+    return found.major, found.minor, found.micro
 
 
 def minor_of(version: str) -> tuple[int, int]:

@@ -7,7 +7,6 @@ from typing import Any
 
 from kubernetes import client
 
-from kindchaos.cluster.api import api_client
 from kindchaos.cluster.lifecycle import Cluster
 
 
@@ -23,9 +22,7 @@ class PodState:
 
 def pod_states(cluster: Cluster, namespace: str, selector: str = "") -> dict[str, PodState]:
     pods: list[Any] = (
-        client.CoreV1Api(api_client(cluster.kubeconfig))
-        .list_namespaced_pod(namespace, label_selector=selector, _request_timeout=10)
-        .items
+        client.CoreV1Api(cluster.api).list_namespaced_pod(namespace, label_selector=selector, _request_timeout=10).items
     )
     return {
         p.metadata.name: PodState(

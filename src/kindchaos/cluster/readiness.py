@@ -10,7 +10,7 @@ import urllib3
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
-from kindchaos.cluster.api import api_client, core, node_ready, pod_ready
+from kindchaos.cluster.api import core, node_ready, pod_ready
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.waiting import Waited, wait_for
 
@@ -40,7 +40,7 @@ def check_leaders_renewing(cluster: Cluster) -> None:
     Pods Running is not enough: after an API outage both lose their lease and restart, and until a leader
     is elected nothing is scheduled or reconciled (not even a new namespace's default ServiceAccount).
     """
-    leases = client.CoordinationV1Api(api_client(cluster.kubeconfig))
+    leases = client.CoordinationV1Api(cluster.api)
     now = datetime.now(UTC)
     for name in LEADER_LEASES:
         found: Any = leases.read_namespaced_lease(name, "kube-system", _request_timeout=5)

@@ -9,7 +9,6 @@ apiserver's ``/version``, each kubelet's node status and its process, etcd's
 from __future__ import annotations
 
 import json
-import re
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +20,7 @@ from kindchaos.cluster.api import core
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.node_upgrade import binary_version, running_kubelet_version
 from kindchaos.cluster.nodes import crictl_container, ip_address, output
+from kindchaos.cluster.version_text import version_in
 from kindchaos.images.pins import Versions
 
 APISERVER_PORT = 6443
@@ -33,7 +33,6 @@ CONTAINER_VERSION_ARGV = {
     "etcd": ("/usr/local/bin/etcd", "--version"),
     "coredns": ("/usr/local/bin/coredns", "-version"),
 }
-NUMBER_RE = re.compile(r"(\d+)\.(\d+)\.(\d+)")
 CONTROL_PLANE_ONLY = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd")
 
 
@@ -132,9 +131,9 @@ def expected_version(reported: Reported, new: Versions) -> str:
 
 
 def same_version(seen: str, want: str) -> bool:
-    """The first X.Y.Z in each is the same (``Kubernetes v1.34.12``, ``etcd Version: 3.6.5``, ``CoreDNS-1.12.1``)."""
-    a, b = NUMBER_RE.search(seen), NUMBER_RE.search(want)
-    return a is not None and b is not None and a.groups() == b.groups()
+    """The first X.Y.Z in each is the same version."""
+    a, b = version_in(seen), version_in(want)
+    return a is not None and a == b
 
 
 def wrong_versions(found: list[Reported], new: Versions) -> list[str]:

@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from kubernetes import client
 
-from kindchaos.cluster.api import api_client, rfc3339
 from kindchaos.cluster.leftovers import MANIFESTS_DIR, PARKED_DIR
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.nodes import crictl_container, crictl_inspect, http_status, output, run
@@ -81,9 +81,7 @@ def running_container(node: str, component: Component) -> dict[str, Any] | None:
 
 def lease(cluster: Cluster, name: str) -> tuple[str | None, str | None]:
     """(holderIdentity, renewTime) of a kube-system lease."""
-    found: Any = client.CoordinationV1Api(api_client(cluster.kubeconfig)).read_namespaced_lease(
-        name, "kube-system", _request_timeout=5
-    )
+    found: Any = client.CoordinationV1Api(cluster.api).read_namespaced_lease(name, "kube-system", _request_timeout=5)
     renew = found.spec.renew_time
     return found.spec.holder_identity, renew.isoformat() if renew else None
 
@@ -188,7 +186,7 @@ class ComponentDown(ComponentFault):
             new_container_running, within=BACKOFF_WITHIN, expected=f"a new {self.component.name} container"
         )
         # The container's own start time, not when the poll saw it: bindings can follow within the poll interval.
-        started = rfc3339(crictl_inspect(self.node, str(back.value))["status"]["startedAt"]).timestamp()
+        started = datetime.fromisoformat(crictl_inspect(self.node, str(back.value))["status"]["startedAt"]).timestamp()
         returned = time.monotonic() - (time.time() - started)
         self._mark("returned", at=returned, container=self.component.name)
         self.figures["container_back_after_s"] = returned - (self.at("restore") or returned)
@@ -268,7 +266,9 @@ class ComponentCrashed(ComponentFault):
             assert found is not None, f"no running {self.component.name} container yet"
             assert found["id"] != self.killed.get("id"), "the killed container is still the newest"
             started = crictl_inspect(self.node, found["id"])["status"]["startedAt"]
-            assert rfc3339(started) > rfc3339(self.killed["started"]), f"started at {started}, not after the crash"
+            assert datetime.fromisoformat(started) > datetime.fromisoformat(self.killed["started"]), (
+                f"started at {started}, not after the crash"
+            )
             return {"id": found["id"], "started": started}
 
         new = eventually(replaced, within=self.within, interval=0.5, expected=f"a new {self.component.name} container")

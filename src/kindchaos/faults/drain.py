@@ -16,7 +16,6 @@ from typing import Any
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
-from kindchaos.cluster.api import api_client
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.errors import ClaimViolated
 from kindchaos.expect.conditions import eventually
@@ -32,11 +31,11 @@ class DrainBlocked(ClaimViolated):
 
 
 def set_unschedulable(cluster: Cluster, node: str, value: bool) -> None:
-    client.CoreV1Api(api_client(cluster.kubeconfig)).patch_node(node, {"spec": {"unschedulable": value}})
+    client.CoreV1Api(cluster.api).patch_node(node, {"spec": {"unschedulable": value}})
 
 
 def is_unschedulable(cluster: Cluster, node: str) -> bool:
-    found: Any = client.CoreV1Api(api_client(cluster.kubeconfig)).read_node(node)
+    found: Any = client.CoreV1Api(cluster.api).read_node(node)
     return bool(found.spec.unschedulable)
 
 
@@ -51,7 +50,7 @@ def evictable(pod: Any) -> bool:
 
 
 def pods_to_evict(cluster: Cluster, node: str) -> list[Any]:
-    core = client.CoreV1Api(api_client(cluster.kubeconfig))
+    core = client.CoreV1Api(cluster.api)
     pods = core.list_pod_for_all_namespaces(field_selector=f"spec.nodeName={node}").items
     return [p for p in pods if evictable(p)]
 
@@ -67,7 +66,7 @@ class DrainResult:
 def drain(cluster: Cluster, node: str, *, timeout: float = 120, interval: float = 2) -> DrainResult:
     """Cordon ``node`` and evict its pods, retrying refused evictions until every pod is gone."""
     set_unschedulable(cluster, node, True)
-    core = client.CoreV1Api(api_client(cluster.kubeconfig))
+    core = client.CoreV1Api(cluster.api)
     result, started = DrainResult(), time.monotonic()
 
     def all_gone() -> None:

@@ -16,7 +16,6 @@ from typing import Any
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
-from kindchaos.cluster.api import api_client
 from kindchaos.cluster.etcd import alarms, endpoint_status
 from kindchaos.cluster.etcd_tools import (
     BACKUP_DIR,
@@ -89,7 +88,7 @@ class SnapshotDamaged(Fault):
 
 
 def _filler_api(cluster: Cluster) -> Any:
-    return client.CoreV1Api(api_client(cluster.kubeconfig))
+    return client.CoreV1Api(cluster.api)
 
 
 def put_config_map(api: Any, namespace: str, body: Any, *, timeout: float) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from kubernetes import client
 
-from kindchaos.cluster.api import api_client, node_ready
+from kindchaos.cluster.api import node_ready
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.nodes import (
     container_state,
@@ -34,7 +34,7 @@ READY_WITHIN = 180
 
 
 def api_ready(cluster: Cluster, node: str) -> bool:
-    return node_ready(client.CoreV1Api(api_client(cluster.kubeconfig)).read_node(node, _request_timeout=5))
+    return node_ready(client.CoreV1Api(cluster.api).read_node(node, _request_timeout=5))
 
 
 def wait_api_ready(cluster: Cluster, node: str, *, ready: bool, within: float) -> None:

@@ -12,7 +12,6 @@ from typing import Any
 
 from kubernetes import client
 
-from kindchaos.cluster.api import api_client
 from kindchaos.cluster.leftovers import REPLICAS_ANNOTATION
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.nodes import crictl_container
@@ -22,7 +21,7 @@ from kindchaos.observe.timeline import Timeline
 
 
 def _apps(cluster: Cluster) -> Any:
-    return client.AppsV1Api(api_client(cluster.kubeconfig))
+    return client.AppsV1Api(cluster.api)
 
 
 def scale(cluster: Cluster, namespace: str, name: str, replicas: int, *, remember: int | None) -> None:
@@ -61,9 +60,7 @@ class DeploymentScaledToZero(Fault):
         deployment = _apps(self.cluster).read_namespaced_deployment(self.name, self.namespace)
         selector = ",".join(f"{k}={v}" for k, v in deployment.spec.selector.match_labels.items())
         pods: list[Any] = (
-            client.CoreV1Api(api_client(self.cluster.kubeconfig))
-            .list_namespaced_pod(self.namespace, label_selector=selector)
-            .items
+            client.CoreV1Api(self.cluster.api).list_namespaced_pod(self.namespace, label_selector=selector).items
         )
         return pods
 

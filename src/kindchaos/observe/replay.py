@@ -12,8 +12,8 @@ attached timeline.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from kindchaos.cluster.api import rfc3339
 from kindchaos.observe.timeline import Timeline, TimelineEvent
 
 NODE_LEASE_NAMESPACE = "kube-node-lease"
@@ -55,7 +55,7 @@ def last_heartbeat_before(timeline: Timeline, node: str, before: float) -> float
             break
         renew = event.detail.get("renew")
         if event.name == lease and event.type != "DELETED" and renew:
-            found = rfc3339(str(renew)).timestamp()
+            found = datetime.fromisoformat(str(renew)).timestamp()
     return found
 
 
