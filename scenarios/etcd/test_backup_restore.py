@@ -195,7 +195,7 @@ def attempt_damaged_restore(
             markers.create(name)
         save_snapshot(node, good)
         before = cluster_state(markers, node)
-    with chaos.fault(SnapshotDamaged(node, good, damage)) as bad:
+    with chaos.fault(SnapshotDamaged(cluster, good, damage, node=node)) as bad:
         with chaos.step(f"during: etcdutl refuses to restore the {damage} snapshot"):
             flags = container_flags(read_manifest(node))
             done = restore_snapshot(node, bad.path, bad.restore_dir, flags)

@@ -14,8 +14,9 @@ from kindchaos.evidence.scenario import ChaosRun
 from kindchaos.expect import eventually
 from kindchaos.faults import ComponentDown
 from kindchaos.faults.control_plane import BACKOFF_WITHIN
-from kindchaos.observe import etcd_status, figures
+from kindchaos.observe import figures
 from kindchaos.observe.ledger import WriteLedger
+from kindchaos.observe.probes import etcd_status
 
 pytestmark = [
     pytest.mark.topology("ha"),

@@ -1,7 +1,7 @@
 """Catch-up and election times derived from etcd probe samples."""
 
-from kindchaos.observe.etcd_status import caught_up, highest_revision, last_answer, leader_seen
 from kindchaos.observe.figures import Sample
+from kindchaos.observe.probes.etcd_status import caught_up, highest_revision, last_answer, leader_seen
 
 
 def answer(t: float, member: str, revision: int, leader: str = "a") -> Sample:

@@ -9,7 +9,7 @@ from kindchaos.cluster.running_versions import Reported, same_version, wrong_ver
 from kindchaos.images.build import BuildContext, steps
 from kindchaos.images.pins import DEFAULT_VERSIONS, UPGRADE_FROM_VERSIONS, ImageRefs, upgrade_node_ref
 from kindchaos.observe.figures import Sample
-from kindchaos.observe.version_skew import first_seen, skew_breaches
+from kindchaos.observe.probes.version_skew import first_seen, skew_breaches
 
 OLD, NEW = UPGRADE_FROM_VERSIONS.kubernetes, DEFAULT_VERSIONS.kubernetes
 

@@ -24,9 +24,9 @@ from kindchaos.evidence.findings import Claim, Figure, Finding
 from kindchaos.faults.base import Fault
 from kindchaos.faults.control_plane import ComponentFault
 from kindchaos.observe import figures
-from kindchaos.observe.etcd_status import EtcdStatusProbe
 from kindchaos.observe.ledger import WriteLedger
 from kindchaos.observe.probes import ApiProbe, Probe, ServiceProbe
+from kindchaos.observe.probes.etcd_status import EtcdStatusProbe
 from kindchaos.observe.timeline import Timeline
 from kindchaos.observe.watches import TimelineRecorder
 

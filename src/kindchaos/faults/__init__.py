@@ -3,6 +3,7 @@
 from kindchaos.faults.base import Fault
 from kindchaos.faults.control_plane import ComponentCrashed, ComponentDown
 from kindchaos.faults.drain import DrainBlocked, NodeCordoned, NodeDrained, drain
+from kindchaos.faults.etcd import SnapshotDamaged, SpaceQuotaExceeded
 from kindchaos.faults.network import NetworkPartitioned
 from kindchaos.faults.nodes import KubeletStopped, NodeFrozen, NodeStopped, RuntimeStopped
 from kindchaos.faults.processes import ProcessFrozen
@@ -22,5 +23,7 @@ __all__ = [
     "NodeStopped",
     "ProcessFrozen",
     "RuntimeStopped",
+    "SnapshotDamaged",
+    "SpaceQuotaExceeded",
     "drain",
 ]

@@ -55,8 +55,11 @@ COMPONENTS = {
 
 
 def component_named(name: str) -> Component:
-    """The named component, or a component for a made-up name (whose outage will fail to inject)."""
-    return COMPONENTS.get(name) or Component(name, health_url="")
+    """The control-plane component of that name; ``UsageError`` naming the known ones for any other."""
+    found = COMPONENTS.get(name)
+    if found is None:
+        raise UsageError(f"unknown control-plane component {name!r}", hint=f"use one of {', '.join(COMPONENTS)}")
+    return found
 
 
 def health(node: str, component: Component) -> tuple[int, str]:

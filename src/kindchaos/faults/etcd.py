@@ -49,11 +49,21 @@ FILLER_BYTES = 900_000  # a ConfigMap holds at most 1 MiB
 class SnapshotDamaged(Fault):
     """A copy of a good snapshot cut to half its size, or with 16 bytes overwritten in the middle."""
 
-    def __init__(self, node: str, good: str, damage: str, *, timeline: Timeline | None = None) -> None:
+    def __init__(
+        self,
+        cluster: Cluster,
+        good: str,
+        damage: str,
+        *,
+        node: str | None = None,
+        timeline: Timeline | None = None,
+    ) -> None:
         super().__init__(timeline=timeline)
         if damage not in DAMAGES:
             raise UsageError(f"unknown snapshot damage {damage!r}", hint=f"use one of {', '.join(DAMAGES)}")
-        self.node, self.good, self.damage = node, good, damage
+        self.cluster = cluster
+        self.node = node or cluster.control_planes[0]
+        self.good, self.damage = good, damage
         self.path = f"{BACKUP_DIR}/{damage}.db"
         self.restore_dir = f"/var/lib/etcd-from-{damage}-snapshot"  # where a restore of it would go
 

@@ -3,8 +3,11 @@
 A watch must outlive the outage it observes: when the API server is down the
 watch fails, the failure is recorded once, and the watch resumes (from its last
 resourceVersion, or with a fresh list when that is too old) as soon as the API
-answers again. Objects are recorded as small summaries, never whole objects,
-so no secret or token can reach the timeline.
+answers again. Each watch request is ``kubernetes.watch.Watch``'s, one request
+at a time (``timeout_seconds`` turns its own retries off), so the outage is
+seen here and the resume is this module's. Objects are recorded as small
+summaries of the raw object, never whole objects, so no secret or token can
+reach the timeline.
 """
 
 from __future__ import annotations
@@ -17,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kubernetes import client
-from kubernetes.watch.watch import iter_resp_lines
+from kubernetes import client, watch
+from kubernetes.client.exceptions import ApiException
 
 from kindchaos.cluster.api import api_client
 from kindchaos.observe.timeline import Timeline, error_text
@@ -112,7 +115,7 @@ class _Watcher(threading.Thread):
         self.kubeconfig = kubeconfig
         self.timeline = timeline
         self.stop = stop
-        self.response: Any = None
+        self.watch = watch.Watch()  # type: ignore[no-untyped-call]
         self.resource_version: str | None = None
         self.failing = False
         self.connected = threading.Event()
@@ -120,52 +123,53 @@ class _Watcher(threading.Thread):
     def run(self) -> None:
         api = api_client(self.kubeconfig)
         call = self.kind.list_call(api)
-        if not self.kind.replay_existing:
-            self._start_from_now(call)
         while not self.stop.is_set():
             try:
+                if self.resource_version is None:
+                    self._list(call)
                 self._watch_once(call)
             except Exception as exc:  # the API is what a scenario breaks; keep watching
                 if self.stop.is_set():
                     break
+                if isinstance(exc, ApiException) and exc.status == HTTP_GONE:
+                    self.resource_version = None  # too old: start again from a fresh list
                 if not self.failing:
                     self.failing = True
                     self.timeline.add("watch", "error", self.kind.source, {"error": error_text(exc)})
                 self.stop.wait(RETRY_SECONDS)
 
-    def _start_from_now(self, call: Callable[..., Any]) -> None:
-        while not self.stop.is_set():
-            try:
-                body = json.loads(call(limit=1, _preload_content=False, _request_timeout=5).data)
-                self.resource_version = body["metadata"]["resourceVersion"]
-                return
-            except Exception:
-                self.stop.wait(RETRY_SECONDS)
+    def _list(self, call: Callable[..., Any]) -> None:
+        """List first, as an informer does: what exists is recorded as ADDED (unless the kind records only what
+        happens from now), and the watch starts from the list's resourceVersion, so nothing after it is missed."""
+        limit = {} if self.kind.replay_existing else {"limit": 1}
+        body = json.loads(call(_preload_content=False, _request_timeout=10, **limit).data)
+        if self.kind.replay_existing:
+            for item in body.get("items") or []:
+                self._record("ADDED", item)
+        self.resource_version = body["metadata"]["resourceVersion"]
+        self._connected()
 
     def _watch_once(self, call: Callable[..., Any]) -> None:
-        kwargs: dict[str, Any] = {"watch": True, "timeout_seconds": WATCH_SECONDS, "allow_watch_bookmarks": True}
+        kwargs: dict[str, Any] = {"timeout_seconds": WATCH_SECONDS, "allow_watch_bookmarks": True}
         if self.resource_version:
             kwargs["resource_version"] = self.resource_version
-        self.response = call(_preload_content=False, _request_timeout=(5, WATCH_SECONDS + 10), **kwargs)
+        # Watch raises ApiException for an ERROR event (410 Gone included) and for a refused request.
+        events = self.watch.stream(call, _request_timeout=(5, WATCH_SECONDS + 10), **kwargs)  # type: ignore[no-untyped-call]
+        for event in events:
+            if self.failing:
+                self._connected()
+            if self.stop.is_set():
+                return
+            self._record(event["type"], event["raw_object"] or {})
+        self._connected()  # a watch that ended with no event still answered
+
+    def _connected(self) -> None:
         if self.failing:
             self.failing = False
             self.timeline.add("watch", "resumed", self.kind.source)
         self.connected.set()
-        try:
-            for line in iter_resp_lines(self.response):  # type: ignore[no-untyped-call]
-                if self.stop.is_set():
-                    return
-                if line:
-                    self._record(json.loads(line))
-        finally:
-            self.response.release_conn()
 
-    def _record(self, event: dict[str, Any]) -> None:
-        type_, obj = event.get("type", "?"), event.get("object") or {}
-        if type_ == "ERROR":
-            if obj.get("code") == HTTP_GONE:
-                self.resource_version = None  # too old: start again from a fresh list
-            raise RuntimeError(f"watch error: {obj.get('message')}")
+    def _record(self, type_: str, obj: dict[str, Any]) -> None:
         self.resource_version = obj.get("metadata", {}).get("resourceVersion") or self.resource_version
         if type_ == "BOOKMARK":
             return
@@ -173,9 +177,8 @@ class _Watcher(threading.Thread):
         self.timeline.add(self.kind.source, type_, name, detail)
 
     def interrupt(self) -> None:
-        if self.response is not None:
-            with contextlib.suppress(Exception):  # already closed
-                self.response.shutdown()
+        with contextlib.suppress(Exception):  # already closed
+            self.watch.stop()  # type: ignore[no-untyped-call]  # shuts the socket down, so a blocked read returns
 
 
 class TimelineRecorder:

@@ -34,7 +34,7 @@ from kindchaos.expect import eventually, settles
 from kindchaos.faults import NodeDrained
 from kindchaos.images.pins import DEFAULT_VERSIONS, UPGRADE_FROM_VERSIONS, Versions
 from kindchaos.observe import figures, replay
-from kindchaos.observe.version_skew import VersionSkewProbe
+from kindchaos.observe.probes.version_skew import VersionSkewProbe
 
 PDB = "web"
 MIN_AVAILABLE = 1

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from kindchaos.cluster.etcd import TLS_ARGS, Member, parse_endpoint_status
 from kindchaos.cluster.nodes import run
 from kindchaos.observe.figures import Sample
-from kindchaos.observe.probes import Probe
+from kindchaos.observe.probes.base import Probe
 from kindchaos.observe.timeline import Timeline
 
 

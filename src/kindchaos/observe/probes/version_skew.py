@@ -20,7 +20,7 @@ from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.node_upgrade import minor_of
 from kindchaos.cluster.running_versions import apiserver_addresses, apiserver_version, kubelet_versions
 from kindchaos.observe.figures import Sample
-from kindchaos.observe.probes import Probe
+from kindchaos.observe.probes.base import Probe
 from kindchaos.observe.timeline import Timeline, error_text
 
 OLDEST_KUBELET_MINORS = 3
