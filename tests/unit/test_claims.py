@@ -88,12 +88,12 @@ def test_no_figure_carries_a_budget_that_no_check_asserts() -> None:
 
 
 def literal_waits(source: str) -> list[int]:
-    """Lines of eventually/within_budget/reaches calls whose deadline is a bare number."""
+    """Lines of eventually/reaches/settles calls whose deadline is a bare number."""
     lines = []
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name | ast.Attribute):
             name = node.func.id if isinstance(node.func, ast.Name) else node.func.attr
-            if name in {"eventually", "within_budget", "reaches", "settles"}:
+            if name in {"eventually", "reaches", "settles"}:
                 for keyword in node.keywords:
                     if keyword.arg in {"within", "budget"} and isinstance(keyword.value, ast.Constant):
                         lines.append(node.lineno)

@@ -182,3 +182,27 @@ def test_a_passing_scenario_with_an_unchecked_clause_fails(pytester: pytest.Pyte
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*ClaimViolated: claim clause without a check that ran: bound*"])
+
+
+SIGTERM_SEEN = """
+import signal
+from kindchaos import signals
+
+
+def test_handler():
+    assert (signal.getsignal(signal.SIGTERM) is signals._raise_terminated) is {expected}
+"""
+
+
+def test_sigterm_unwinds_only_in_a_scenario_session_and_the_old_handler_comes_back(pytester: pytest.Pytester) -> None:
+    import signal
+
+    (pytester.path / "scenarios").mkdir()
+    (pytester.path / "tests").mkdir()
+    (pytester.path / "scenarios" / "test_s.py").write_text(SIGTERM_SEEN.format(expected=True))
+    (pytester.path / "tests" / "test_u.py").write_text(SIGTERM_SEEN.format(expected=False))
+    before = signal.getsignal(signal.SIGTERM)
+    pytester.runpytest("tests", "-p", "no:cacheprovider").assert_outcomes(passed=1)
+    assert signal.getsignal(signal.SIGTERM) is before
+    pytester.runpytest("scenarios", "-p", "no:cacheprovider").assert_outcomes(passed=1)
+    assert signal.getsignal(signal.SIGTERM) is before, "the scenario session left its SIGTERM handler behind"
