@@ -3,7 +3,6 @@ answer went through an apiserver and etcd."""
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 
@@ -31,13 +30,6 @@ class ApiProbe(Probe):
         super().__init__(name=name, timeline=timeline, interval=interval)
         self.kubeconfig = kubeconfig
         self.timeout = timeout
-
-    def start(self) -> ApiProbe:
-        self._thread = threading.Thread(
-            target=self._guarded(self._loop), name=f"kindchaos-{self.name}-probe", daemon=True
-        )
-        self._thread.start()
-        return self
 
     def _loop(self) -> None:
         core = client.CoreV1Api(api_client(self.kubeconfig))

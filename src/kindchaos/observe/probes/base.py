@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import abc
 import threading
-from typing import Any
+from typing import Any, Self
 
 from kindchaos.observe.figures import Sample
 from kindchaos.observe.observer import Observer
@@ -54,12 +54,24 @@ class Probe(Observer, abc.ABC):
         if self._thread is not None:
             self._thread.join(timeout=15)
 
-    def __enter__(self) -> Probe:
-        self.start()
-        return self
+    def __enter__(self) -> Self:
+        return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    def start(self) -> Self:
+        """Start the loop in a thread of its own, after ``_prepare``; an early end is recorded, never silent."""
+        self._prepare()
+        self._thread = threading.Thread(
+            target=self._guarded(self._loop), name=f"kindchaos-{self.name}-probe", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def _prepare(self) -> None:
+        """What must hold, or be started, before the loop runs."""
+
     @abc.abstractmethod
-    def start(self) -> Probe: ...
+    def _loop(self) -> None:
+        """Bounded requests until ``stop``, each outcome passed to ``record``."""

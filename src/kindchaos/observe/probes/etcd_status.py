@@ -9,7 +9,6 @@ are derived from these samples by the pure functions below.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Sequence
 
@@ -44,11 +43,6 @@ class EtcdStatusProbe(Probe):
             "--command-timeout=1s",
             *("endpoint", "status", "-w", "json"),
         )
-
-    def start(self) -> EtcdStatusProbe:
-        self._thread = threading.Thread(target=self._guarded(self._loop), name="kindchaos-etcd-probe", daemon=True)
-        self._thread.start()
-        return self
 
     def _loop(self) -> None:
         names = {m.member_id: m.name for m in self.members}

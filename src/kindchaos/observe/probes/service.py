@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import shlex
 import subprocess
-import threading
 import time
 import uuid
 from typing import Any
@@ -78,7 +77,8 @@ class ServiceProbe(Probe):
         self._files = f"/tmp/kindchaos-probe-{uuid.uuid4().hex[:8]}"
         self._process: subprocess.Popen[str] | None = None
 
-    def start(self) -> ServiceProbe:
+    def _prepare(self) -> None:
+        """Refuse a ClusterIP kube-proxy has not programmed yet, then start the curl loop inside the node."""
         host = urlsplit(self.url).hostname or ""
         if host.startswith(SERVICE_CIDR_PREFIX) and not programmed(self.node, host):
             raise InjectionError(
@@ -94,13 +94,8 @@ class ServiceProbe(Probe):
             interval=self.interval,
         )
         self._process = nodes.stream(self.node, "bash", "-c", script)  # a loop inside the node: a real shell
-        self._thread = threading.Thread(
-            target=self._guarded(self._read), name=f"kindchaos-{self.name}-probe", daemon=True
-        )
-        self._thread.start()
-        return self
 
-    def _read(self) -> None:
+    def _loop(self) -> None:
         """Samples from the loop's lines; the loop runs until ``stop`` kills it, so an end before that is
         recorded (by ``_guarded``) as the probe ending on its own."""
         assert self._process is not None and self._process.stdout is not None

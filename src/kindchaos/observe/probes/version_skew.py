@@ -11,7 +11,6 @@ it last said.
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -89,11 +88,6 @@ class VersionSkewProbe(Probe):
         super().__init__(name=name, timeline=timeline, interval=interval)
         self.cluster = cluster
         self._addresses = apiserver_addresses(cluster)
-
-    def start(self) -> VersionSkewProbe:
-        self._thread = threading.Thread(target=self._guarded(self._loop), name="kindchaos-version-skew", daemon=True)
-        self._thread.start()
-        return self
 
     def _loop(self) -> None:
         while not self._stop.is_set():
