@@ -115,7 +115,9 @@ class _Watcher(threading.Thread):
         self.kubeconfig = kubeconfig
         self.timeline = timeline
         self.stop = stop
-        self.watch = watch.Watch()  # type: ignore[no-untyped-call]
+        # return_type=object: events stay plain dicts (only the raw object is summarised), not models built
+        # for every pod and event on a 2-core machine.
+        self.watch = watch.Watch(return_type=object)  # type: ignore[no-untyped-call]
         self.resource_version: str | None = None
         self.failing = False
         self.connected = threading.Event()
