@@ -37,9 +37,12 @@ from kindchaos.cluster.markers import Markers
 from kindchaos.cluster.nodes import output, run, sha256
 from kindchaos.cluster.readiness import wait_ready
 from kindchaos.evidence.scenario import ChaosRun
+from kindchaos.expect import eventually
 from kindchaos.faults import ComponentDown
 from kindchaos.faults.etcd import DAMAGES, SnapshotDamaged
 from kindchaos.observe import figures
+from kindchaos.safety.recorder import HistoryRecorder
+from kindchaos.safety.restore import after_restore
 
 pytestmark = [
     pytest.mark.topology("single"),
@@ -51,6 +54,8 @@ pytestmark = [
 SNAPSHOT = f"{BACKUP_DIR}/snapshot.db"
 HEALTHY_AFTER_START_S = 300  # nodes Ready and both leaders renewing, kubelet back-off included
 REFUSALS = {"truncated": "snapshot missing hash", "corrupted": "expected sha256"}
+WRITES_EACH_SIDE = 10  # acknowledged history writes before the snapshot, and after it
+WRITES_WITHIN_S = 60  # a fixed wait: a client answers about 2.5 writes a second
 
 Restore = Callable[[str, str, str], Timed]
 
@@ -63,6 +68,12 @@ def restore_into_new_data_dir(node: str, snapshot: str, target: str) -> Timed:
     assert done.ran.code == 0, f"etcdutl snapshot restore exited {done.ran.code}: {done.ran.output[-400:]}"
     write_manifest(node, parked, with_data_dir(manifest, target))
     return done
+
+
+def acknowledged(history: HistoryRecorder, *, above: int, at_least: int) -> None:
+    """At least ``at_least`` writes acknowledged with a resourceVersion above ``above``."""
+    found = [op for op in history.history.operations if op.is_write and op.result == "ok" and (op.rv or 0) > above]
+    assert len(found) >= at_least, f"{len(found)} acknowledged writes above rv {above}"
 
 
 def backup_and_restore(chaos: ChaosRun, *, restore: Restore = restore_into_new_data_dir) -> None:
@@ -78,6 +89,12 @@ def backup_and_restore(chaos: ChaosRun, *, restore: Restore = restore_into_new_d
         markers.create("kept")
         markers.create("deleted-after-snapshot")
         at_snapshot = markers.versions()
+        history = chaos.history(namespace=f"kc-history-{suffix}")
+        eventually(
+            lambda: acknowledged(history, above=0, at_least=WRITES_EACH_SIDE),
+            within=WRITES_WITHIN_S,
+            expected=f"{WRITES_EACH_SIDE} history writes acknowledged",
+        )
         saved = save_snapshot(node, SNAPSHOT)
         status = snapshot_status(node, SNAPSHOT)
         size = file_size(node, SNAPSHOT)
@@ -93,11 +110,17 @@ def backup_and_restore(chaos: ChaosRun, *, restore: Restore = restore_into_new_d
             what="etcdutl snapshot status reads a snapshot with keys and a revision",
             measured=f"{status.total_keys} keys at revision {status.revision}, {size} bytes",
         )
-    with chaos.step("before: changes after the snapshot (one marker created, one deleted, one namespace)"):
+    with chaos.step("before: changes after the snapshot (one marker created, one deleted, one namespace, history)"):
         markers.create("created-after-snapshot")
         markers.delete("deleted-after-snapshot")
         markers.create_namespace(later_namespace)
         assert set(markers.versions()) == {"kept", "created-after-snapshot"}
+        eventually(
+            lambda: acknowledged(history, above=status.revision, at_least=WRITES_EACH_SIDE),
+            within=WRITES_WITHIN_S,
+            expected=f"{WRITES_EACH_SIDE} history writes acknowledged after the snapshot's revision",
+        )
+        checked = chaos.check_data_safety(history)  # the history up to the restore, and its fence
     api = chaos.api_probe()
     with (
         chaos.fault(ComponentDown(cluster, "kube-apiserver")) as apiserver_down,
@@ -138,6 +161,18 @@ def backup_and_restore(chaos: ChaosRun, *, restore: Restore = restore_into_new_d
             what="exactly the snapshot's markers, at their resourceVersions (the one deleted after it is back)",
             measured=f"objects in the snapshot are missing: {lost}" if lost else f"markers {after}",
         )
+        restored = after_restore(
+            checked.history, checked.resolution, history.keys, status.revision, history.read_objects()
+        )
+        chaos.figure("history_writes_lost_by_restore", len(restored.lost), unit="", note="committed after the snapshot")
+        chaos.figure("history_keys_as_at_snapshot", len(restored.kept), unit="", note=f"of {len(history.keys)}")
+        chaos.check.that(
+            "history_restored_to_snapshot",
+            restored.holds,
+            restored.summary(),
+            what="every history key as its last write at or below the snapshot's revision left it, and exactly the "
+            "writes committed after that revision lost (at least one)",
+        )
         chaos.check.equals("runs_from_new_dir", running_from, target, what="etcd's data volume")
         chaos.check.at_least(
             "revisions_bumped",
@@ -152,20 +187,23 @@ def backup_and_restore(chaos: ChaosRun, *, restore: Restore = restore_into_new_d
             what="nodes Ready, kube-system running, leaders renewing, from etcd's start",
         )
     chaos.stop()
-    markers.delete_namespaces(markers.namespace, later_namespace)
+    markers.delete_namespaces(markers.namespace, later_namespace, history.namespace)
     output(node, "rm", "-f", SNAPSHOT)
 
 
 def test_snapshot_backup_and_restore(chaos: ChaosRun) -> None:
     """A snapshot saved with etcdctl [snapshot_checked] and restored with etcdutl into a new data directory
     [runs_from_new_dir, revisions_bumped] brings back exactly the snapshot's state: objects created after it are
-    gone [created_after_gone], objects deleted after it are back [deleted_after_back], and the cluster is healthy
-    again within 300 s of starting etcd [healthy_after_start].
+    gone [created_after_gone], objects deleted after it are back [deleted_after_back], the history clients' writes
+    up to the snapshot's revision are all there and exactly those after it are lost [history_restored_to_snapshot],
+    and the cluster is healthy again within 300 s of starting etcd [healthy_after_start].
 
     ko: etcdctl로 저장하고 [snapshot_checked] etcdutl로 새 데이터 디렉터리에 복원한 스냅샷은
     [runs_from_new_dir, revisions_bumped] 정확히 스냅샷 시점의 상태를 되돌립니다. 스냅샷 뒤에 만든 오브젝트는
-    사라지고 [created_after_gone], 스냅샷 뒤에 지운 오브젝트는 돌아오며 [deleted_after_back], etcd를 시작한 뒤
-    300초 안에 클러스터가 다시 정상이 됩니다 [healthy_after_start].
+    사라지고 [created_after_gone], 스냅샷 뒤에 지운 오브젝트는 돌아오며 [deleted_after_back], 클라이언트들의
+    쓰기 중 스냅샷 리비전까지의 것은 모두 남고 그 뒤의 것만 정확히 사라지며
+    [history_restored_to_snapshot], etcd를 시작한 뒤 300초 안에 클러스터가 다시 정상이 됩니다
+    [healthy_after_start].
     """
     backup_and_restore(chaos)
 

@@ -42,7 +42,7 @@ class RestoreError(KindChaosError):
 
 
 class ObserverStopped(KindChaosError):
-    """A probe, ledger or watch ended before the scenario stopped it: its figures would be incomplete."""
+    """A probe, history recorder or watch ended before the scenario stopped it: its figures would be incomplete."""
 
 
 class ClaimViolated(AssertionError):

@@ -22,3 +22,11 @@ def cache_root() -> Path:
 def bin_dir() -> Path:
     """Host binaries the build produces (kind, kubectl, etcdctl)."""
     return cache_root() / "bin"
+
+
+LINEARIZABILITY_CHECKER = "kindchaos-linearizability"
+
+
+def checker_path() -> Path:
+    """The linearizability checker the build's ``linearizability-checker`` step makes."""
+    return cache_root() / "build" / "linearizability-checker" / LINEARIZABILITY_CHECKER

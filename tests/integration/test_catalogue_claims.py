@@ -1,12 +1,13 @@
 """A catalogue scenario fails when its claim is not proven: a fake fault, or a budget below the measured time."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from kindchaos.cluster.lifecycle import Cluster
-from tests.integration.test_engine_runs import REPO, allure_results, child_pytest
+from tests.integration.test_engine_runs import REPO, allure_results, attachments_of, child_pytest
 
 pytestmark = [pytest.mark.integration, pytest.mark.topology("single"), pytest.mark.disruptive]
 
@@ -57,3 +58,15 @@ def test_a_skipped_restore_does_not_pass_as_a_restore(single_cluster: Cluster, t
 def test_a_data_change_during_a_refused_restore_is_reported(single_cluster: Cluster, tmp_path: Path) -> None:
     message = failed_child("damaged_snapshot_data_changed.py", tmp_path, timeout=600)
     assert "cluster data changed: {'markers'" in message, message
+
+
+def test_an_unannounced_older_snapshot_breaks_linearizability(single_cluster: Cluster, tmp_path: Path) -> None:
+    """Acknowledged writes vanish under a running history: the check fails on it and names the operations."""
+    message = failed_child("history_unannounced_restore.py", tmp_path, timeout=1200)
+    assert "check failed: history_linearizable" in message, message
+    assert re.search(r"not linearizable on \{'key-\d'.*: #\d+ c\d ", message), message
+    (finding,) = json.loads((tmp_path / "findings.json").read_text())["findings"]
+    failed = {c["name"] for c in finding["checks"] if not c["held"]}
+    assert "history_linearizable" in failed, finding["checks"]
+    visualizations = [a for r in allure_results(tmp_path) for a in attachments_of(r) if "porcupine" in a["name"]]
+    assert visualizations, "porcupine's visualization is not attached"

@@ -91,7 +91,15 @@ def test_a_scenario_run_leaves_evidence_and_findings(single_cluster: Cluster, tm
         text = (tmp_path / "allure" / source).read_bytes().decode(errors="replace")
         assert not any(marker in text for marker in SECRET_MARKERS), f"secret material in {source}"
     timeline = json.loads((tmp_path / "allure" / attached["timeline.json"]).read_text())
-    assert {e["source"] for e in timeline} >= {"pod", "node", "lease", "phase", "api-probe", "service-probe", "ledger"}
+    assert {e["source"] for e in timeline} >= {
+        "pod",
+        "node",
+        "lease",
+        "phase",
+        "api-probe",
+        "service-probe",
+        "history-0",
+    }
     (finding,) = json.loads((tmp_path / "findings.json").read_text())["findings"]
     assert finding["outcome"] == "passed" and finding["claim"]["question"].startswith("Does the scenario engine")
     figures = {f["name"]: f["value"] for f in finding["figures"]}

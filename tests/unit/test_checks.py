@@ -83,3 +83,19 @@ def test_missing_names_the_declared_checks_that_never_ran(book: CheckBook) -> No
     book.that("seen", True, "yes", what="something seen")
     book.equals("count", 3, 3, what="pods")
     assert book.missing(["seen", "count", "absent"]) == ["absent"]
+
+
+def test_checks_judged_together_all_record_then_the_first_failure_raises(book: CheckBook) -> None:
+    with pytest.raises(SteadyStateViolated, match="check failed: first_bad"), book.together():
+        book.that("good", True, "fine", what="holds")
+        book.that("first_bad", False, "broken", what="holds")
+        book.that("second_bad", False, "broken too", what="holds")
+    assert [(c.name, c.held) for c in book.checks] == [("good", True), ("first_bad", False), ("second_bad", False)]
+    with pytest.raises(SteadyStateViolated, match="after"):
+        book.that("after", False, "raises at once again", what="holds")
+
+
+def test_checks_together_that_all_hold_raise_nothing(book: CheckBook) -> None:
+    with book.together():
+        book.that("one", True, "fine", what="holds")
+    assert book.names() == {"one"}

@@ -4,7 +4,6 @@ import pytest
 
 from kindchaos.observe import figures
 from kindchaos.observe.figures import Sample, Window
-from kindchaos.observe.ledger import Acknowledged, resource_version_regressions
 from kindchaos.observe.probes import parse_service_line
 from kindchaos.observe.timeline import Timeline, TimelineEvent
 
@@ -85,12 +84,6 @@ def test_pod_and_event_lookups() -> None:
     assert figures.pod_first_seen(timeline, "ns/p", lambda d: d["node"] is not None) == 4
     assert figures.event_seen(timeline, "Scheduled", "Pod/ns/p") == 5
     assert figures.event_seen(timeline, "Scheduled", after=6) is None
-
-
-def test_resource_versions_must_rise_in_acknowledgement_order() -> None:
-    acks = [Acknowledged(1, "a", "100", 0), Acknowledged(2, "b", "105", 1), Acknowledged(3, "c", "104", 2)]
-    assert resource_version_regressions(acks) == ["c rv=104 after b rv=105"]
-    assert resource_version_regressions(acks[:2]) == []
 
 
 def test_service_probe_lines_parse_success_and_failure() -> None:

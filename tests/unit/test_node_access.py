@@ -7,6 +7,7 @@ from subprocess import Popen
 import pytest
 
 from kindchaos.cluster import node_access
+from kindchaos.cluster.leftovers import PARTITION_CHAIN
 from kindchaos.cluster.node_access import NodeAccess, Ran
 from kindchaos.cluster.partition import heal
 from kindchaos.errors import UsageError
@@ -53,10 +54,10 @@ def test_an_unregistered_node_is_a_kind_container(recorded: Recorded) -> None:
 
 
 def test_heal_removes_every_jump_then_the_chain_as_argument_lists(recorded: Recorded) -> None:
-    heal("n1", "KC")
+    heal("n1", PARTITION_CHAIN)
     deletes = [c for c in recorded.commands if c[:2] == ["iptables", "-D"]]
     assert len(deletes) == 4 * 3, "each of the 4 paths: two jumps removed, then the refusal that ends the loop"
-    assert recorded.commands[-2:] == [["iptables", "-F", "KC"], ["iptables", "-X", "KC"]]
+    assert recorded.commands[-2:] == [["iptables", "-F", PARTITION_CHAIN], ["iptables", "-X", PARTITION_CHAIN]]
     assert all(isinstance(word, str) and " " not in word for c in recorded.commands for word in c)
 
 

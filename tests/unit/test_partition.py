@@ -1,12 +1,24 @@
 """The iptables commands a partition runs."""
 
+from kindchaos.cluster.leftovers import PARTITION_CHAIN, PEER_CUT_CHAIN
 from kindchaos.cluster.partition import partition_commands
 
 
 def test_partition_hangs_one_drop_chain_on_every_eth0_path() -> None:
-    commands = partition_commands("KC")
-    assert commands[:2] == [["iptables", "-N", "KC"], ["iptables", "-A", "KC", "-j", "DROP"]]
+    commands = partition_commands(PARTITION_CHAIN)
+    chain = PARTITION_CHAIN
+    assert commands[:2] == [["iptables", "-N", chain], ["iptables", "-A", chain, "-j", "DROP"]]
     jumps = {" ".join(argv) for argv in commands[2:]}
     for jump in ("INPUT 1 -i eth0", "OUTPUT 1 -o eth0", "FORWARD 1 -i eth0", "FORWARD 1 -o eth0"):
-        assert f"iptables -I {jump} -j KC" in jumps
+        assert f"iptables -I {jump} -j {chain}" in jumps
     assert len(commands) == 6
+
+
+def test_a_peer_cut_drops_only_etcd_raft_traffic_on_eth0() -> None:
+    jumps = {" ".join(argv) for argv in partition_commands(PEER_CUT_CHAIN)[2:]}
+    assert jumps == {
+        f"iptables -I INPUT 1 -i eth0 -p tcp --dport 2380 -j {PEER_CUT_CHAIN}",
+        f"iptables -I INPUT 1 -i eth0 -p tcp --sport 2380 -j {PEER_CUT_CHAIN}",
+        f"iptables -I OUTPUT 1 -o eth0 -p tcp --dport 2380 -j {PEER_CUT_CHAIN}",
+        f"iptables -I OUTPUT 1 -o eth0 -p tcp --sport 2380 -j {PEER_CUT_CHAIN}",
+    }

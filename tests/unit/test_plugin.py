@@ -162,7 +162,7 @@ def chaos():
     text = parse_claim(DOC)
     clauses = {"en": [{"text": c.text, "checks": list(c.checks)} for c in text.clauses["en"]]}
     run.claim = Claim(question="q", sentence=text.sentences["en"], clauses=clauses)
-    run.figures, run.probes, run.ledgers = [], [], []
+    run.figures, run.probes, run.histories = [], [], []
     run.check = CheckBook(run.figures)
     return run
 

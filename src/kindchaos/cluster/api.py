@@ -8,7 +8,7 @@ from typing import Any
 
 from kubernetes import client, config
 
-# Probes, watches and the ledger share the client from their threads: room for all of them and the scenario.
+# Probes and watches share the client from their threads: room for all of them and the scenario.
 POOL_SIZE = 32
 _clients: dict[str, tuple[int, Any]] = {}
 _lock = threading.Lock()

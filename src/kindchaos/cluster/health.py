@@ -24,6 +24,7 @@ from kindchaos.cluster.leftovers import (
     NODE_UNITS,
     PARKED_DIR,
     PARTITION_CHAIN,
+    PEER_CUT_CHAIN,
     REPLICAS_ANNOTATION,
     stopped_processes,
 )
@@ -76,11 +77,12 @@ def _heal_inside(cluster: Cluster, node: str, report: HealthReport) -> None:
     for pid, name in stopped_processes(node):
         run(node, "kill", "-CONT", pid)
         report.healed.append(f"continued stopped process {name} (pid {pid}) on {node}")
-    if chain_exists(node):
-        heal_partition(node)
-        if chain_exists(node):
-            raise ClusterError(f"failed to remove chain {PARTITION_CHAIN} on {node}", hint="it will be recreated")
-        report.healed.append(f"removed the network partition of {node}")
+    for chain, what in ((PARTITION_CHAIN, "the network partition"), (PEER_CUT_CHAIN, "the etcd peer cut")):
+        if chain_exists(node, chain):
+            heal_partition(node, chain)
+            if chain_exists(node, chain):
+                raise ClusterError(f"failed to remove chain {chain} on {node}", hint="it will be recreated")
+            report.healed.append(f"removed {what} of {node}")
 
 
 def _heal_etcd_alarms(cluster: Cluster, report: HealthReport) -> None:

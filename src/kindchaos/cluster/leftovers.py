@@ -13,6 +13,8 @@ MANIFESTS_DIR = "/etc/kubernetes/manifests"
 PARKED_DIR = "/etc/kubernetes/kindchaos-parked"
 # The iptables chain a network partition hangs its DROP rules on.
 PARTITION_CHAIN = "KINDCHAOS-PARTITION"
+# The chain that cuts an etcd member from its peers (port 2380 only).
+PEER_CUT_CHAIN = "KINDCHAOS-ETCD-PEERS"
 NODE_UNITS = ("containerd", "kubelet")
 # A Deployment scaled down by a fault carries its earlier replica count here until it is scaled back.
 REPLICAS_ANNOTATION = "kindchaos.dev/replicas-before"

@@ -22,6 +22,10 @@ def json_data(data: Any, *, name: str) -> None:
     allure.attach(redact(body), name=name, attachment_type=allure.attachment_type.JSON)
 
 
+def html(body: str, *, name: str) -> None:
+    allure.attach(redact(body), name=name, attachment_type=allure.attachment_type.HTML)
+
+
 def png(data: bytes, *, name: str) -> None:
     allure.attach(data, name=name, attachment_type=allure.attachment_type.PNG)
 

@@ -1,6 +1,6 @@
 """The timeline as a picture: probe outcomes and latencies over time, fault phases marked.
 
-One panel per probe (API, Service, write ledger) with successes as dots at
+One panel per probe (API, Service, history writes) with successes as dots at
 their latency and failures as crosses along the top, one panel of watch
 activity, and every panel shaded from inject to restore.
 """
@@ -17,7 +17,12 @@ from matplotlib.axes import Axes
 
 from kindchaos.observe.timeline import Timeline, TimelineEvent
 
-PROBE_SOURCES = {"api-probe": "API requests", "service-probe": "Service requests", "ledger": "ConfigMap writes"}
+PROBE_SOURCES = {
+    "api-probe": "API requests",
+    "service-probe": "Service requests",
+    "history-0": "history writes, first client (answered or not)",
+    "history-1": "history writes, second client (answered or not)",
+}
 WATCH_SOURCES = ("pod", "node", "lease", "event", "watch")
 PHASE_COLOURS = {
     "inject": "tab:red",

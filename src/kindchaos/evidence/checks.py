@@ -74,6 +74,7 @@ class CheckBook:
     def __init__(self, figures: list[Figure]) -> None:
         self.checks: list[Check] = []
         self._figures = figures
+        self._deferred: list[ClaimViolated] | None = None  # inside ``together``: failures not yet raised
 
     def names(self) -> set[str]:
         return {check.name for check in self.checks}
@@ -134,6 +135,18 @@ class CheckBook:
         """A condition that is true or not; ``measured`` says what was seen either way."""
         self._record(Check(name, what, measured, bool(held)))
 
+    @contextmanager
+    def together(self) -> Iterator[None]:
+        """Checks judged together: inside, a check that does not hold is recorded (a failed step) without
+        raising; on leaving, the first such failure raises, so the report shows every one that failed."""
+        self._deferred = []
+        try:
+            yield
+        finally:
+            failed, self._deferred = self._deferred, None
+        if failed:
+            raise failed[0]
+
     def stays(
         self, name: str, check: Callable[[], Any], *, during: float, expected: str, interval: float = 1.0
     ) -> Held:
@@ -188,7 +201,13 @@ class CheckBook:
         self, check: Check, error: type[ClaimViolated] = SteadyStateViolated, label: str = "check failed"
     ) -> None:
         if not check.held:
-            self._fail(check, error, label)
+            if self._deferred is None:
+                self._fail(check, error, label)
+            try:
+                self._fail(check, error, label)
+            except ClaimViolated as exc:
+                self._deferred.append(exc)
+            return
         self.checks.append(check)
         with _check_step(check):
             pass

@@ -9,11 +9,14 @@ the ``Finding`` for reports/findings.json.
 
 from __future__ import annotations
 
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
+from kindchaos.cluster import nodes
 from kindchaos.cluster.etcd import member_list
 from kindchaos.cluster.etcd_tools import install_tools
 from kindchaos.cluster.health import HealthReport
@@ -24,11 +27,13 @@ from kindchaos.evidence.findings import Claim, Figure, Finding
 from kindchaos.faults.base import Fault
 from kindchaos.faults.control_plane import ComponentFault
 from kindchaos.observe import figures
-from kindchaos.observe.ledger import WriteLedger
+from kindchaos.observe.history.client import Endpoint
 from kindchaos.observe.probes import ApiProbe, Probe, ServiceProbe
 from kindchaos.observe.probes.etcd_status import EtcdStatusProbe
 from kindchaos.observe.timeline import Timeline
 from kindchaos.observe.watches import TimelineRecorder
+from kindchaos.safety.recorder import HistoryOptions, HistoryRecorder
+from kindchaos.safety.report import DataSafetyReport
 
 F = TypeVar("F", bound=Fault)
 
@@ -57,7 +62,7 @@ class ChaosRun:
         self.check = CheckBook(self.figures)  # the claim's checks: chaos.check.within("name", ...)
         self.faults: list[Fault] = []
         self.probes: list[Probe] = []
-        self.ledgers: list[WriteLedger] = []
+        self.histories: list[HistoryRecorder] = []
         self._recorder = TimelineRecorder(kubeconfig=cluster.kubeconfig, timeline=self.timeline)
         self._started = time.monotonic()
 
@@ -96,10 +101,45 @@ class ChaosRun:
         probe.wait_for_first_sample()
         return probe
 
-    def write_ledger(self, *, namespace: str, **options: Any) -> WriteLedger:
-        ledger = WriteLedger(kubeconfig=self.cluster.kubeconfig, namespace=namespace, timeline=self.timeline, **options)
-        self.ledgers.append(ledger.start())
-        return ledger
+    def endpoints(self, via: str | None = None) -> list[Endpoint]:
+        """Two history clients: one through the kubeconfig's server (the load balancer on ha) and, on ha, one
+        straight to ``via``'s apiserver (default: the last control plane); on one control plane, both alike."""
+        planes = self.cluster.control_planes
+        if len(planes) == 1:
+            return [Endpoint("kubeconfig"), Endpoint("kubeconfig")]
+        node = via or planes[-1]
+        return [Endpoint("load balancer"), Endpoint(f"{node} apiserver", f"https://{nodes.ip_address(node)}:6443")]
+
+    def history(self, *, namespace: str, via: str | None = None, **options: Any) -> HistoryRecorder:
+        """Concurrent clients and watchers recording every operation through the fault (see ``safety``)."""
+        recorder = HistoryRecorder(
+            kubeconfig=self.cluster.kubeconfig,
+            namespace=namespace,
+            endpoints=self.endpoints(via),
+            timeline=self.timeline,
+            options=HistoryOptions(**options),
+        )
+        self.histories.append(recorder.start())
+        return recorder
+
+    def check_data_safety(self, recorder: HistoryRecorder) -> DataSafetyReport:
+        """Fence the history, run its checks, attach it (and porcupine's visualization on a violation), and
+        record the checks ``history_linearizable``, ``watch_guarantees`` and ``no_stale_quorum_read``."""
+        with tempfile.TemporaryDirectory(prefix="kindchaos-safety-") as scratch:
+            visualization = Path(scratch) / "linearizability.html"
+            report = recorder.finish(visualize=visualization)
+            attach.json_data(report.history.as_dict(), name="history.json")
+            if report.linearizability.verdict != "ok" and visualization.exists():
+                attach.html(visualization.read_text(), name="linearizability visualization (porcupine)")
+        for name, value, unit, note in report.figures():
+            self.figure(name, value, unit=unit, note=note)
+        self.figure("data_safety_check_s", report.check_seconds, note="resolve, porcupine, watch and stale-read checks")
+        linearizable, watches, stale = report.verdicts()
+        with self.check.together():
+            self.check.that("history_linearizable", linearizable.held, linearizable.measured, what=linearizable.what)
+            self.check.that("watch_guarantees", watches.held, watches.measured, what=watches.what)
+            self.check.that("no_stale_quorum_read", stale.held, stale.measured, what=stale.what)
+        return report
 
     @contextmanager
     def step(self, title: str) -> Iterator[None]:
@@ -123,8 +163,9 @@ class ChaosRun:
         self.figures.append(Figure(name, value, unit, None, note))
 
     def observer_problems(self) -> list[str]:
-        """Probes and ledgers that ended on their own (each says why and when)."""
-        return [found.ended for found in [*self.probes, *self.ledgers] if found.ended]
+        """Probes and history recorders that ended on their own (each says why and when)."""
+        observers: list[Probe | HistoryRecorder] = [*self.probes, *self.histories]
+        return [found.ended for found in observers if found.ended]
 
     def unchecked_clauses(self) -> list[str]:
         """The claim's declared checks that no check ran under (a passing run must have none)."""
@@ -139,7 +180,7 @@ class ChaosRun:
         attach.text(out, name=name or "kubectl " + " ".join(args))
         return out
 
-    def probe_figures(self, probe: Probe | WriteLedger, *, fault: Fault) -> dict[str, Any]:
+    def probe_figures(self, probe: Probe | HistoryRecorder, *, fault: Fault) -> dict[str, Any]:
         """Unavailability window, success ratio during the fault and time to first success after restore."""
         samples = probe.samples
         injected, restore = fault.at("inject"), fault.at("restore")
@@ -148,7 +189,7 @@ class ChaosRun:
             w for w in figures.unavailability_windows(samples) if injected is None or w.end is None or w.end >= injected
         ]
         longest = max(windows, key=lambda w: w.seconds if w.seconds is not None else float("inf"), default=None)
-        label = getattr(probe, "name", "ledger")
+        label = probe.name
         found = {
             f"{label}_requests_during_fault": len(during),
             f"{label}_failed_during_fault": sum(not s.ok for s in during),
@@ -163,11 +204,11 @@ class ChaosRun:
     # --- the end of the run ----------------------------------------------------------------------
 
     def stop(self) -> None:
-        """Stop every probe, ledger and watch (safe to call twice)."""
+        """Stop every probe, history recorder and watch (safe to call twice)."""
         for probe in self.probes:
             probe.stop()
-        for ledger in self.ledgers:
-            ledger.stop()
+        for recorder in self.histories:
+            recorder.stop()
         self._recorder.stop()
 
     def finish(self, *, outcome: str, message: str = "") -> Finding:

@@ -3,7 +3,7 @@
 from kindchaos.faults.base import Fault
 from kindchaos.faults.control_plane import ComponentCrashed, ComponentDown
 from kindchaos.faults.drain import DrainBlocked, NodeCordoned, NodeDrained, drain
-from kindchaos.faults.etcd import SnapshotDamaged, SpaceQuotaExceeded
+from kindchaos.faults.etcd import EtcdMemberIsolated, SnapshotDamaged, SpaceQuotaExceeded
 from kindchaos.faults.network import NetworkPartitioned
 from kindchaos.faults.nodes import KubeletStopped, NodeFrozen, NodeStopped, RuntimeStopped
 from kindchaos.faults.processes import ProcessFrozen
@@ -14,6 +14,7 @@ __all__ = [
     "ComponentDown",
     "DeploymentScaledToZero",
     "DrainBlocked",
+    "EtcdMemberIsolated",
     "Fault",
     "KubeletStopped",
     "NetworkPartitioned",

@@ -1,4 +1,4 @@
-"""etcd faults an operator meets: a snapshot that is damaged, and a database over its space quota.
+"""etcd faults an operator meets: a damaged snapshot, a database over its space quota, a member cut off.
 
 A damaged snapshot is made from a good one (cut short, or bytes overwritten in
 the middle) and proven different from it. Space is exceeded for real: etcd's
@@ -16,7 +16,7 @@ from typing import Any
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
-from kindchaos.cluster.etcd import alarms, endpoint_status
+from kindchaos.cluster.etcd import alarms, endpoint_status, etcdctl, has_quorum
 from kindchaos.cluster.etcd_tools import (
     BACKUP_DIR,
     ETCD_MANIFEST,
@@ -28,14 +28,16 @@ from kindchaos.cluster.etcd_tools import (
     with_flag,
     write_manifest,
 )
-from kindchaos.cluster.leftovers import PARKED_DIR
+from kindchaos.cluster.leftovers import PARKED_DIR, PEER_CUT_CHAIN
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.nodes import crictl_inspect, output, run, sha256
+from kindchaos.cluster.partition import chain_exists, heal, partition
 from kindchaos.cluster.readiness import API_ERRORS
 from kindchaos.errors import UsageError
 from kindchaos.expect.conditions import eventually
 from kindchaos.faults.base import Fault
 from kindchaos.faults.control_plane import BACKOFF_WITHIN, COMPONENTS, Component, check_serving, running_container
+from kindchaos.faults.network import dropped_packets
 from kindchaos.observe.timeline import Timeline, error_text
 
 DAMAGES = ("truncated", "corrupted")
@@ -242,3 +244,68 @@ class SpaceQuotaExceeded(Fault):
         eventually(lambda: check_serving(self.node, COMPONENTS["etcd"]), within=60, expected="etcd /health 200")
         self._wait_for_writes()
         self.observed(f"etcd running with {QUOTA_FLAG}={usual or 'its default'}; no alarm; an API write accepted")
+
+
+SERIALIZABLE_GET = ("get", "/registry/namespaces/default", "--consistency=s", "--keys-only")
+ISOLATED_WITHIN_S = 30  # a fixed wait: etcd's election timeout is 1 s; the member notices within seconds
+REJOINED_WITHIN_S = 60
+
+
+class EtcdMemberIsolated(Fault):
+    """One control plane's etcd member cut from its peers (raft's port 2380), its apiserver still beside it.
+
+    The apiserver reaches the member on localhost, so it keeps serving; the member cannot reach a leader, so
+    every linearizable read it is asked fails while a serializable (local) read still answers. Proven by both,
+    and by the chain's drop counter; undone by removing the chain, proven by the member answering a
+    linearizable read again.
+    """
+
+    def __init__(self, cluster: Cluster, node: str, *, timeline: Timeline | None = None) -> None:
+        super().__init__(timeline=timeline)
+        if node not in cluster.control_planes or len(cluster.control_planes) < 3:
+            raise UsageError(
+                f"cannot isolate the etcd member of {node!r}", hint="name a control plane of an `ha` cluster"
+            )
+        self.cluster = cluster
+        self.node = node
+
+    @property
+    def title(self) -> str:
+        return f"etcd member of {self.node!r} cut from its peers"
+
+    def inject(self) -> None:
+        partition(self.node, PEER_CUT_CHAIN)
+
+    def _refuses_linearizable(self) -> None:
+        ran = has_quorum(self.node)
+        assert ran.code != 0, f"{self.node}'s member still answers a linearizable read"
+
+    def prove(self) -> None:
+        waited = eventually(
+            self._refuses_linearizable, within=ISOLATED_WITHIN_S, expected="linearizable reads refused", interval=0.5
+        )
+        local = etcdctl(self.node, *SERIALIZABLE_GET)
+        assert local.code == 0, f"a serializable read on {self.node} failed too: {local.output[-200:]}"
+        dropped = dropped_packets(self.node, PEER_CUT_CHAIN)
+        assert dropped > 0, f"{PEER_CUT_CHAIN} on {self.node} dropped no packet"
+        self.observed(
+            f"{self.node}'s member refuses linearizable reads (after {waited.seconds:.1f} s: "
+            f"{' '.join(has_quorum(self.node).output.split())[-160:]}); a serializable read answers; "
+            f"{PEER_CUT_CHAIN} dropped {dropped} packets"
+        )
+
+    def restore(self) -> None:
+        heal(self.node, PEER_CUT_CHAIN)
+
+    def _answers_linearizable(self) -> None:
+        ran = has_quorum(self.node)
+        assert ran.code == 0, f"{self.node}: {' '.join(ran.output.split())[-160:]}"
+
+    def prove_restored(self) -> None:
+        assert not chain_exists(self.node, PEER_CUT_CHAIN), f"chain {PEER_CUT_CHAIN} still on {self.node}"
+        waited = eventually(
+            self._answers_linearizable, within=REJOINED_WITHIN_S, expected="linearizable reads answered", interval=1
+        )
+        self.observed(
+            f"{PEER_CUT_CHAIN} removed; {self.node}'s member answers linearizable reads ({waited.seconds:.1f} s)"
+        )

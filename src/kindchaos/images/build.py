@@ -33,6 +33,7 @@ def steps(ctx: BuildContext, *, upgrade: bool = True) -> list[Step]:
         go_tools.node_tools_step(ctx),
         go_tools.local_path_step(ctx),
         go_tools.own_step(ctx),
+        go_tools.checker_step(ctx),
         go_tools.host_tools_step(
             ctx,
             kube_dir=main.kube_dir,

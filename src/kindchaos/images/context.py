@@ -62,6 +62,15 @@ class BuildContext:
         """The project's own Go programs: pause, the workload, netd."""
         return package_file("sources")
 
+    @property
+    def checker(self) -> Path:
+        """The linearizability checker's Go module (porcupine and the model of Kubernetes objects)."""
+        return package_file("checker")
+
+    @cached_property
+    def checker_digest(self) -> str:
+        return tree_digest(self.checker)
+
     @cached_property
     def files_digest(self) -> str:
         return tree_digest(self.files)

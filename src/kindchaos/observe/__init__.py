@@ -1,1 +1,1 @@
-"""Watching a cluster while it is broken: timelines, probes and a write ledger."""
+"""Watching a cluster while it is broken: timelines, probes and the history of operations on its objects."""

@@ -1,4 +1,4 @@
-"""What every background observer (probe, ledger, watch) shares: it runs until stopped, never stops silently.
+"""What every background observer (probe, history client, watch) shares: it runs until stopped, never stops silently.
 
 An observer's loop has no deadline of its own. If it ends before ``stop`` (its thread raised, the loop inside
 a node exited), ``ended`` says why and when, and the scenario fails with that text instead of computing

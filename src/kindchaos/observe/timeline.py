@@ -21,7 +21,7 @@ class TimelineEvent:
 
     mono: float
     wall: float
-    source: str  # pod, node, event, lease, phase, api-probe, service-probe, ledger, watch
+    source: str  # pod, node, event, lease, phase, api-probe, service-probe, history-N, watch
     type: str  # ADDED/MODIFIED/DELETED for watches, ok/fail for probes, the phase name for marks
     name: str
     detail: dict[str, Any] = field(default_factory=dict)

@@ -3,9 +3,9 @@
 The order is the runbook's: kubeadm first on the first control plane (``upgrade plan`` told the target,
 ``upgrade apply``), ``kubeadm upgrade node`` on the other control planes, then node by node (control planes
 first, then workers): drain, install kubeadm, ``kubeadm upgrade node``, install kubelet and kubectl, restart
-kubelet, uncordon. While it runs: the API probe, a Service probe, a write ledger, the pod records (for the
-PDB) and the version-skew watch. Each node step is a function of its own, so a sabotaged target can replace one
-(``restart_kubelet``) and show that the drill then fails.
+kubelet, uncordon. While it runs: the API probe, a Service probe, the history clients and watchers, the pod
+records (for the PDB) and the version-skew watch. Each node step is a function of its own, so a sabotaged
+target can replace one (``restart_kubelet``) and show that the drill then fails.
 """
 
 from __future__ import annotations
@@ -154,7 +154,7 @@ def run(
         objects_before = objects_made_before(chaos, workload)
     api = chaos.api_probe()
     service = chaos.service_probe(url=f"http://{workload.service_ip()}/", node=first)
-    ledger = chaos.write_ledger(namespace=f"{ns}-ledger")
+    history = chaos.history(namespace=f"{ns}-history")
     skew = VersionSkewProbe(cluster=cluster, timeline=chaos.timeline).start()
     chaos.probes.append(skew)
     skew.wait_for_first_sample()
@@ -184,7 +184,6 @@ def run(
         chaos.figure("ready_after_upgrade_s", wait_ready(cluster, within=READY_AFTER_S).seconds)
         for probe in (skew, api, service):
             probe.stop()
-        ledger.stop()
         after = everything(cluster)
         chaos.attach_text(versions_table(after), name="versions after")
         breaches = skew.breaches()
@@ -192,9 +191,6 @@ def run(
         chaos.figure("skew_breaches", len(breaches), unit="", note="; ".join(b.text for b in breaches[:5]))
         objects_after = objects_made_before(chaos, workload)
         changed = {k: (v, objects_after.get(k)) for k, v in objects_before.items() if objects_after.get(k) != v}
-        written = ledger.verify()
-        chaos.figure("ledger_acknowledged", written.acknowledged, unit="")
-        chaos.figure("ledger_failed_writes", written.failed, unit="")
         api_during = figures.between(api.samples, upgrade_started, upgrade_ended)
         api_windows = figures.unavailability_windows(api_during)
         chaos.figure("api_requests_during_upgrade", len(api_during), unit="")
@@ -259,9 +255,7 @@ def run(
             what="the objects made before the upgrade keep their uid and resourceVersion (generation)",
             measured=f"changed: {changed}" if changed else f"{len(objects_before)} objects unchanged",
         )
-        chaos.check.that(
-            "no_write_lost", written.intact, what="every acknowledged write readable", measured=written.summary()
-        )
+        chaos.check_data_safety(history)  # history_linearizable, watch_guarantees, no_stale_quorum_read
         chaos.check.at_most(
             "service_failures",
             (len(failed) / len(during)) if during else None,

@@ -20,7 +20,7 @@ def namespace(chaos: ChaosRun) -> Iterator[str]:
     name = f"kc-engine-{uuid.uuid4().hex[:6]}"
     yield name
     chaos.stop()  # no probe may run against a Service being deleted
-    chaos.cluster.kubectl("delete", "namespace", name, f"{name}-ledger", "--wait=false", "--ignore-not-found")
+    chaos.cluster.kubectl("delete", "namespace", name, f"{name}-history", "--wait=false", "--ignore-not-found")
 
 
 @pytest.mark.question("engine")
@@ -35,7 +35,7 @@ def test_scheduler_outage_evidence(chaos: ChaosRun, namespace: str) -> None:
         workload.wait_ready()
         api = chaos.api_probe()
         service = chaos.service_probe(url=f"http://{workload.service_ip()}/")
-        ledger = chaos.write_ledger(namespace=f"{namespace}-ledger")
+        history = chaos.history(namespace=f"{namespace}-history")
 
     def pending_unbound() -> None:
         phase_node = cluster.kubectl("get", "pod", "-n", namespace, "late", "-o",
@@ -73,8 +73,4 @@ def test_scheduler_outage_evidence(chaos: ChaosRun, namespace: str) -> None:
             "service_answered", found["service_success_ratio_during_fault"], 1.0, what="Service requests answered"
         )
         eventually(lambda: service.samples[-1].ok, within=30, expected="the Service answering")
-        ledger.stop()
-        report = ledger.verify()
-        assert report.intact, f"acknowledged writes lost or reordered: {report}"
-        chaos.figure("writes_acknowledged", report.acknowledged, unit="")
-        chaos.figure("writes_failed", report.failed, unit="")
+        chaos.check_data_safety(history)

@@ -10,7 +10,7 @@ from kindchaos.images import gobuild
 from kindchaos.images.context import BuildContext
 from kindchaos.images.stamps import key_of
 from kindchaos.images.step import Step, files_step
-from kindchaos.paths import bin_dir
+from kindchaos.paths import LINEARIZABILITY_CHECKER, bin_dir
 
 CNI_PLUGINS = ("ipam/host-local", "main/loopback", "main/ptp", "meta/portmap")
 OWN_PROGRAMS = {"pause": "./pause", "workload": "./workload", "netd": "./netd"}
@@ -93,6 +93,21 @@ def own_step(ctx: BuildContext) -> Step:
         shutil.rmtree(workdir)
 
     return files_step("kindchaos-go", own_key(ctx), make, out=own_dir(ctx))
+
+
+def checker_step(ctx: BuildContext) -> Step:
+    """The history checker scenarios run on the host: porcupine, pinned in the module's go.mod."""
+
+    def make(out: Path) -> None:
+        workdir = ctx.scratch("linearizability-checker")
+        if workdir.exists():
+            shutil.rmtree(workdir)
+        shutil.copytree(ctx.checker, workdir)
+        gobuild.build(workdir, {LINEARIZABILITY_CHECKER: "."}, out, log=ctx.logs / "linearizability-checker.log")
+        shutil.rmtree(workdir)
+
+    key = key_of("linearizability-checker", ctx.checker_digest)
+    return files_step("linearizability-checker", key, make, out=ctx.out("linearizability-checker"))
 
 
 def host_tools_step(ctx: BuildContext, *, kube_dir: Path, kube_key: str, etcd_dir: Path, etcd_key: str) -> Step:

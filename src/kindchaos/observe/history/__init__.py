@@ -1,0 +1,1 @@
+"""A history of operations on Kubernetes objects, recorded by concurrent clients and watchers."""
