@@ -73,6 +73,9 @@ def describe(op: Operation) -> str:
     text += f" → {op.result}"
     if op.rv is not None:
         text += f" rv={op.rv}"
+    if op.items is not None:
+        shown = ", ".join(f"{k}={v.value}@{v.rv}" for k, v in sorted(op.items.items())[:4])
+        text += f" at rv={op.list_rv} [{shown}{', …' if len(op.items) > 4 else ''}]"
     return text
 
 
