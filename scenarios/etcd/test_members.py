@@ -337,7 +337,7 @@ def test_quorum_lost(chaos: ChaosRun, workload: Workload) -> None:
         chaos.check_data_safety(history)
 
 
-ISOLATED_HELD_S = 20
+ISOLATED_HELD_S = 30
 LB_WRITES_WITHIN_S = 60  # budget: haproxy drops the isolated member's apiserver after failed health checks
 
 
@@ -346,18 +346,20 @@ def reads_through(history: HistoryRecorder, client: int, since: float, kinds: tu
 
 
 def test_member_isolated(chaos: ChaosRun) -> None:
-    """With one follower's etcd member cut from its peers while its apiserver keeps running, quorum reads
-    through that apiserver fail [quorum_reads_refused] while lists at resourceVersion=0 through it are still
-    answered from its watch cache [cache_reads_answered]; writes through the load balancer keep succeeding
-    [writes_steady]; after the cut is healed every operation the clients saw is consistent with one order
-    [history_linearizable], their watchers missed, repeated or reordered no event [watch_guarantees] and no
-    quorum read was stale [no_stale_quorum_read].
+    """With one follower's etcd member cut from its peers while its apiserver keeps running, quorum reads sent
+    through that apiserver [quorum_reads_tried] fail [quorum_reads_refused] while lists at resourceVersion=0 through
+    it are still answered from its watch cache [cache_reads_answered]; writes through the load balancer keep
+    succeeding [writes_steady]; after the cut is healed every operation the clients saw is consistent with one order
+    [history_linearizable], their watchers missed, repeated or reordered no event [watch_guarantees] and no quorum
+    read was stale [no_stale_quorum_read].
 
-    ko: 팔로워 하나의 etcd 멤버를 다른 멤버들과 끊고 그 옆의 apiserver는 계속 돌게 하면, 그 apiserver를 거친
-    쿼럼 읽기는 실패하지만 [quorum_reads_refused] resourceVersion=0 목록 조회는 watch 캐시에서 계속 응답하고
-    [cache_reads_answered], 로드 밸런서를 거친 쓰기는 계속 성공합니다 [writes_steady]. 끊김을 되돌린 뒤
-    클라이언트들이 본 모든 연산은 하나의 순서로 설명되고 [history_linearizable], watcher들은 이벤트를 놓치거나
-    중복하거나 순서를 바꾸지 않았으며 [watch_guarantees], 쿼럼 읽기는 오래된 값을 돌려주지 않았습니다
+    ko: 팔로워 하나의 etcd 멤버를 다른 멤버들과 끊고 그 옆의 apiserver는 계속 돌게 하면, 그
+    apiserver를 거친 쿼럼 읽기는 [quorum_reads_tried] 실패하지만
+    [quorum_reads_refused] resourceVersion=0 목록 조회는 watch 캐시에서 계속
+    응답하고 [cache_reads_answered], 로드 밸런서를 거친 쓰기는 계속 성공합니다
+    [writes_steady]. 끊김을 되돌린 뒤 클라이언트들이 본 모든 연산은 하나의 순서로 설명되고
+    [history_linearizable], watcher들은 이벤트를 놓치거나 중복하거나 순서를 바꾸지 않았으며
+    [watch_guarantees], 쿼럼 읽기는 오래된 값을 돌려주지 않았습니다
     [no_stale_quorum_read].
     """
     cluster = chaos.cluster
@@ -378,29 +380,31 @@ def test_member_isolated(chaos: ChaosRun) -> None:
             what="5 s in a row of answered writes through the load balancer, from the proof",
         )
 
-        def quorum_refused() -> None:
+        def none_answered() -> None:
             reads = reads_through(history, 1, proven, ("get", "list"))
-            assert reads, f"no quorum read through {isolated} since the proof"
             answered = [op for op in reads if op.result in ("ok", "absent")]
             assert not answered, f"{len(answered)} of {len(reads)} answered, first {describe(answered[0])}"
 
-        def cached_answered() -> None:
-            reads = reads_through(history, 1, proven, ("cached-list",))
-            assert any(op.result == "ok" for op in reads), f"none of {len(reads)} cached lists answered"
-
-        # A fixed hold: the reads already made since the proof, then those of the next 20 s.
+        # A fixed hold: the quorum reads made since the proof, then those of the next 30 s.
         chaos.check.stays(
             "quorum_reads_refused",
-            quorum_refused,
+            none_answered,
             during=ISOLATED_HELD_S,
             interval=2,
             expected=f"no quorum read through {isolated}'s apiserver answered since the proof",
         )
+        tried = reads_through(history, 1, proven, ("get", "list"))
+        chaos.check.at_least(
+            "quorum_reads_tried",
+            len(tried),
+            1,
+            what=f"quorum reads sent through {isolated}'s apiserver since the proof",
+        )
+        cached = reads_through(history, 1, proven, ("cached-list",))
         chaos.check.that(
             "cache_reads_answered",
-            any(op.result == "ok" for op in reads_through(history, 1, proven, ("cached-list",))),
-            f"{sum(op.result == 'ok' for op in reads_through(history, 1, proven, ('cached-list',)))} of "
-            f"{len(reads_through(history, 1, proven, ('cached-list',)))} cached lists answered",
+            any(op.result == "ok" for op in cached),
+            f"{sum(op.result == 'ok' for op in cached)} of {len(cached)} cached lists answered",
             what=f"lists at resourceVersion=0 through {isolated}'s apiserver answered since the proof",
         )
         ended = time.monotonic()
@@ -408,7 +412,7 @@ def test_member_isolated(chaos: ChaosRun) -> None:
         quorum = reads_through(history, 1, proven, ("get", "list"))
         chaos.figure("quorum_reads_through_isolated", len([op for op in quorum if op.call <= ended]), unit="")
         reasons = Counter(op.error.split(":")[0] or op.result for op in quorum if op.call <= ended)
-        chaos.figure("quorum_read_failures", "; ".join(f"{n}x {r}" for r, n in reasons.most_common(3)), unit="")
+        chaos.figure("quorum_read_outcomes", "; ".join(f"{n}x {r}" for r, n in reasons.most_common(3)), unit="")
         report = chaos.check_data_safety(history)
         staleness = report.stale.cached_between(proven, ended, client=1)
         stale = [s for s in staleness if s is not None]

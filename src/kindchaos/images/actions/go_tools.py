@@ -83,14 +83,19 @@ def local_path_step(ctx: BuildContext) -> Step:
     return files_step("local-path-provisioner", local_path_key(ctx), make, out=local_path_dir(ctx))
 
 
+def build_own_module(ctx: BuildContext, name: str, module: Path, programs: dict[str, str], out: Path) -> None:
+    """Build programs of a Go module shipped in the package, from a scratch copy (the package may be read-only)."""
+    workdir = ctx.scratch(name)
+    if workdir.exists():
+        shutil.rmtree(workdir)
+    shutil.copytree(module, workdir)
+    gobuild.build(workdir, programs, out, log=ctx.logs / f"{name}.log")
+    shutil.rmtree(workdir)
+
+
 def own_step(ctx: BuildContext) -> Step:
     def make(out: Path) -> None:
-        workdir = ctx.scratch("kindchaos-go")
-        if workdir.exists():
-            shutil.rmtree(workdir)
-        shutil.copytree(ctx.sources, workdir)
-        gobuild.build(workdir, OWN_PROGRAMS, out, log=ctx.logs / "kindchaos-go.log")
-        shutil.rmtree(workdir)
+        build_own_module(ctx, "kindchaos-go", ctx.sources, OWN_PROGRAMS, out)
 
     return files_step("kindchaos-go", own_key(ctx), make, out=own_dir(ctx))
 
@@ -99,12 +104,7 @@ def checker_step(ctx: BuildContext) -> Step:
     """The history checker scenarios run on the host: porcupine, pinned in the module's go.mod."""
 
     def make(out: Path) -> None:
-        workdir = ctx.scratch("linearizability-checker")
-        if workdir.exists():
-            shutil.rmtree(workdir)
-        shutil.copytree(ctx.checker, workdir)
-        gobuild.build(workdir, {LINEARIZABILITY_CHECKER: "."}, out, log=ctx.logs / "linearizability-checker.log")
-        shutil.rmtree(workdir)
+        build_own_module(ctx, "linearizability-checker", ctx.checker, {LINEARIZABILITY_CHECKER: "."}, out)
 
     key = key_of("linearizability-checker", ctx.checker_digest)
     return files_step("linearizability-checker", key, make, out=ctx.out("linearizability-checker"))

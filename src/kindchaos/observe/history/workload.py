@@ -34,10 +34,12 @@ MIX: dict[Kind, int] = {"update": 40, "get": 20, "list": 10, "cached-list": 15, 
 
 @dataclass
 class Belief:
-    """What one client last saw of one key: a version, absent, or nothing it can rely on (None)."""
+    """What one client last saw of one key: a version, absent, or nothing (neither); ``certain`` False after an
+    unanswered or refused operation, when what it saw may be out of date."""
 
     version: Version | None = None
     absent: bool = False
+    certain: bool = True
 
 
 class HistoryWorkload(Observer):
@@ -105,10 +107,16 @@ class HistoryWorkload(Observer):
             return f"c{client_id}-{self._values}"
 
     def _choose(self, belief: Belief) -> Kind:
+        # Unsure, it reads first (a quorum get, or a cached list) more than half the time, and acts on what it
+        # last saw otherwise: during an outage the history keeps writes (whose answers are lost) and both reads.
+        if belief.version is None and not belief.absent:
+            return "get"
+        if not belief.certain:
+            draw = self._random.random()
+            if draw < 0.55:
+                return "get" if draw < 0.35 else "cached-list"
         if belief.absent:
             return "create"
-        if belief.version is None:
-            return "get"
         kinds = [k for k in MIX if k != "create"]
         return self._random.choices(kinds, weights=[MIX[k] for k in kinds])[0]
 
@@ -181,8 +189,9 @@ class HistoryWorkload(Observer):
             beliefs[op.key] = Belief(Version(op.value or "", op.rv))
         elif op.result == "absent":
             beliefs[op.key] = Belief(absent=True)
-        else:  # exists, conflict, failed, unknown: read before acting again
-            beliefs[op.key] = Belief()
+        else:  # exists, conflict, failed, unknown: what it saw may be out of date
+            seen = beliefs[op.key]
+            beliefs[op.key] = Belief(seen.version, seen.absent, certain=False)
 
     def _record_write(self, op: Operation) -> None:
         """A write sample for the charts and the availability figures: answered (any definite result) or not."""
