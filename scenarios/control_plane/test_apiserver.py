@@ -28,19 +28,26 @@ def resource_versions(workload: Workload) -> dict[str, str]:
 
 def test_apiserver_outage(chaos: ChaosRun, workload: Workload) -> None:
     """While the only kube-apiserver is down every API request fails [api_failing, api_failed_while_down], the
-    workload keeps answering through its Service [service_answered], the API answers again within 60 s of its
-    return [api_back_after_return], and afterwards every object and resourceVersion is unchanged
-    [pods_unchanged, resource_versions_unchanged].
+    workload keeps answering through its Service [service_answered], the API answers again within 60 s of its return
+    [api_back_after_return], and afterwards every object and resourceVersion is unchanged [pods_unchanged,
+    resource_versions_unchanged]; every operation the history clients saw is consistent with one order
+    [history_linearizable], their watchers missed, repeated or reordered no event [watch_guarantees] and no quorum
+    read was stale [no_stale_quorum_read].
 
-    ko: 하나뿐인 kube-apiserver가 내려가 있는 동안 모든 API 요청은 실패하지만 [api_failing,
-    api_failed_while_down], 워크로드는 Service를 통해 계속 응답하며 [service_answered], apiserver가 돌아오면
-    60초 안에 API가 다시 응답하고 [api_back_after_return], 복구 후 모든 오브젝트와 resourceVersion은
-    그대로입니다 [pods_unchanged, resource_versions_unchanged].
+    ko: 하나뿐인 kube-apiserver가 내려가 있는 동안 모든 API 요청은 실패하지만
+    [api_failing, api_failed_while_down], 워크로드는 Service를 통해 계속
+    응답하며 [service_answered], apiserver가 돌아오면 60초 안에 API가 다시 응답하고
+    [api_back_after_return], 복구 후 모든 오브젝트와 resourceVersion은 그대로이며
+    [pods_unchanged, resource_versions_unchanged], 클라이언트들이 본 모든
+    연산은 하나의 순서로 설명되고 [history_linearizable], watcher들은 이벤트를 놓치거나
+    중복하거나 순서를 바꾸지 않았으며 [watch_guarantees], 쿼럼 읽기는 오래된 값을 돌려주지
+    않았습니다 [no_stale_quorum_read].
     """
     cluster, ns = chaos.cluster, workload.namespace
     pods_before, versions_before = pod_states(cluster, ns, "app=web"), resource_versions(workload)
     api = chaos.api_probe()
     service = chaos.service_probe(url=f"http://{workload.service_ip()}/")
+    history = chaos.history(namespace=f"{ns}-history")
     with (
         chaos.fault(ComponentDown(cluster, "kube-apiserver")) as outage,
         chaos.step(f"during: every API request fails for {OUTAGE_HELD_S} s"),
@@ -101,3 +108,4 @@ def test_apiserver_outage(chaos: ChaosRun, workload: Workload) -> None:
             measured=f"{len(versions_before)} objects, changed: {changed or 'none'}"
             + ("" if set(versions_after) == set(versions_before) else f", now {sorted(versions_after)}"),
         )
+        chaos.check_data_safety(history)

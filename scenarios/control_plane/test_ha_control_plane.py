@@ -1,5 +1,7 @@
 """HA control plane (3 control planes behind haproxy): losing one apiserver, or one whole control-plane node."""
 
+import uuid
+
 import pytest
 
 from kindchaos.cluster.etcd import has_quorum
@@ -93,18 +95,25 @@ def test_one_apiserver_of_three_down(chaos: ChaosRun) -> None:
 @pytest.mark.component("etcd")
 def test_control_plane_node_lost(chaos: ChaosRun) -> None:
     """When the control-plane node holding the scheduler lease stops, the API stays up [api_success_ratio], etcd
-    keeps quorum [etcd_quorum], and the scheduler and controller-manager leases move to another control-plane
-    node within 45 s [scheduler_lease_moved, controller_manager_lease_moved].
+    keeps quorum [etcd_quorum], and the scheduler and controller-manager leases move to another control-plane node
+    within 45 s [scheduler_lease_moved, controller_manager_lease_moved]; every operation the history clients saw
+    is consistent with one order [history_linearizable], their watchers missed, repeated or reordered no event
+    [watch_guarantees] and no quorum read was stale [no_stale_quorum_read].
 
-    ko: scheduler 리스를 가진 컨트롤 플레인 노드가 멈추면, API는 계속 살아 있고 [api_success_ratio]
-    etcd는 쿼럼을 유지하며 [etcd_quorum], scheduler와 controller-manager의 리스는 45초
-    안에 다른 컨트롤 플레인 노드로 넘어갑니다 [scheduler_lease_moved, controller_manager_lease_moved].
+    ko: scheduler 리스를 가진 컨트롤 플레인 노드가 멈추면, API는 계속 살아 있고
+    [api_success_ratio] etcd는 쿼럼을 유지하며 [etcd_quorum], scheduler와
+    controller-manager의 리스는 45초 안에 다른 컨트롤 플레인 노드로 넘어가며
+    [scheduler_lease_moved, controller_manager_lease_moved],
+    클라이언트들이 본 모든 연산은 하나의 순서로 설명되고 [history_linearizable],
+    watcher들은 이벤트를 놓치거나 중복하거나 순서를 바꾸지 않았으며 [watch_guarantees], 쿼럼
+    읽기는 오래된 값을 돌려주지 않았습니다 [no_stale_quorum_read].
     """
     cluster = chaos.cluster
     api = chaos.api_probe()
     lost = leader_node(chaos, "kube-scheduler")
     assert lost in cluster.control_planes, f"scheduler lease held by {lost!r}"
     survivor = next(n for n in cluster.control_planes if n != lost)
+    history = chaos.history(namespace=f"kc-history-{uuid.uuid4().hex[:6]}", via=survivor)
     holders_before = {name: lease(cluster, name)[0] for name in ("kube-scheduler", "kube-controller-manager")}
     with (
         chaos.fault(NodeStopped(cluster, lost)) as stopped,
@@ -158,3 +167,4 @@ def test_control_plane_node_lost(chaos: ChaosRun) -> None:
             MIN_API_SUCCESS_RATIO,
             what="share of API requests that succeeded with the node down",
         )
+        chaos.check_data_safety(history)
