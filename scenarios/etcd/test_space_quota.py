@@ -74,7 +74,7 @@ def test_database_space_exceeded(chaos: ChaosRun) -> None:
                 rejected_but_readable,
                 during=REJECTED_HELD_S,
                 interval=1,
-                expected='the last creates and updates rejected with "database space exceeded", the last reads answered',
+                expected='the last creates and updates refused: "database space exceeded"; the last reads answered',
             )
             db_full = max(s.db_size for s in endpoint_status(node, cluster=False))
         with chaos.step(f"during: compact, defrag and alarm disarm bring writes back within {WRITES_BACK_S} s"):
