@@ -347,16 +347,14 @@ def reads_through(history: HistoryRecorder, client: int, since: float, kinds: tu
 
 def test_member_isolated(chaos: ChaosRun) -> None:
     """With one follower's etcd member cut from its peers while its apiserver keeps running, quorum reads sent
-    through that apiserver [quorum_reads_tried] fail [quorum_reads_refused] while lists at resourceVersion=0 through
-    it are still answered from its watch cache [cache_reads_answered]; writes through the load balancer keep
-    succeeding [writes_steady]; after the cut is healed every operation the clients saw is consistent with one order
-    [history_linearizable], their watchers missed, repeated or reordered no event [watch_guarantees] and no quorum
-    read was stale [no_stale_quorum_read].
+    through that apiserver [quorum_reads_tried] fail [quorum_reads_refused], while writes through the load balancer
+    keep succeeding [writes_steady]; after the cut is healed every operation the clients saw is consistent with one
+    order [history_linearizable], their watchers missed, repeated or reordered no event [watch_guarantees] and no
+    quorum read was stale [no_stale_quorum_read].
 
     ko: 팔로워 하나의 etcd 멤버를 다른 멤버들과 끊고 그 옆의 apiserver는 계속 돌게 하면, 그
-    apiserver를 거친 쿼럼 읽기는 [quorum_reads_tried] 실패하지만
-    [quorum_reads_refused] resourceVersion=0 목록 조회는 watch 캐시에서 계속
-    응답하고 [cache_reads_answered], 로드 밸런서를 거친 쓰기는 계속 성공합니다
+    apiserver를 거친 쿼럼 읽기는 [quorum_reads_tried] 실패하고
+    [quorum_reads_refused], 로드 밸런서를 거친 쓰기는 계속 성공합니다
     [writes_steady]. 끊김을 되돌린 뒤 클라이언트들이 본 모든 연산은 하나의 순서로 설명되고
     [history_linearizable], watcher들은 이벤트를 놓치거나 중복하거나 순서를 바꾸지 않았으며
     [watch_guarantees], 쿼럼 읽기는 오래된 값을 돌려주지 않았습니다
@@ -400,13 +398,6 @@ def test_member_isolated(chaos: ChaosRun) -> None:
             1,
             what=f"quorum reads sent through {isolated}'s apiserver since the proof",
         )
-        cached = reads_through(history, 1, proven, ("cached-list",))
-        chaos.check.that(
-            "cache_reads_answered",
-            any(op.result == "ok" for op in cached),
-            f"{sum(op.result == 'ok' for op in cached)} of {len(cached)} cached lists answered",
-            what=f"lists at resourceVersion=0 through {isolated}'s apiserver answered since the proof",
-        )
         ended = time.monotonic()
     with chaos.step("after: the history checked; cached reads through the isolated apiserver measured"):
         quorum = reads_through(history, 1, proven, ("get", "list"))
@@ -414,8 +405,12 @@ def test_member_isolated(chaos: ChaosRun) -> None:
         reasons = Counter(op.error.split(":")[0] or op.result for op in quorum if op.call <= ended)
         chaos.figure("quorum_read_outcomes", "; ".join(f"{n}x {r}" for r, n in reasons.most_common(3)), unit="")
         report = chaos.check_data_safety(history)
+        # Lists at resourceVersion=0 through the isolated apiserver may be answered from its watch cache, stale:
+        # measured, not claimed (one catalogue run saw one answered 20.8 s stale, another none answered).
         staleness = report.stale.cached_between(proven, ended, client=1)
         stale = [s for s in staleness if s is not None]
+        cached = [op for op in reads_through(history, 1, proven, ("cached-list",)) if op.call <= ended]
+        chaos.figure("cached_reads_sent_through_isolated", len(cached), unit="", note="resourceVersion=0")
         chaos.figure("cached_reads_through_isolated", len(staleness), unit="", note="resourceVersion=0, answered")
         chaos.figure("cached_reads_stale_through_isolated", len(stale), unit="", note="allowed by design")
         chaos.figure("cached_staleness_max_through_isolated_s", max(stale, default=0.0), note="allowed by design")
