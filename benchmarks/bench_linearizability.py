@@ -57,14 +57,17 @@ class Store:
             op.rv = self.revision
 
 
-def learn(belief: dict[str, Version | None], op: Operation, store: Store) -> None:
-    """What the client believes after the answer (after no answer, it is as if it had read the key again)."""
+def learn(belief: dict[str, Version | None], op: Operation, keys: list[str]) -> None:
+    """What the client believes after the answer; after any other, nothing (it reads the key next), as the
+    workload's clients do: every version a client acts on is one it read or wrote."""
     if op.kind == "list":
-        belief.update({key: (op.items or {}).get(key) for key in belief})
+        belief.update({key: (op.items or {}).get(key) for key in keys})
     elif op.key is None:
         return
+    elif op.kind == "get" and op.result == "absent":
+        belief[op.key] = None
     elif op.result != "ok":
-        belief[op.key] = store.objects.get(op.key)
+        belief.pop(op.key, None)
     elif op.kind == "delete":
         belief[op.key] = None
     else:
@@ -86,9 +89,13 @@ def generate(size: int, *, clients: int, keys: int, lost_share: float, seed: int
         at, _, what, client, op = heapq.heappop(events)
         if what == "call":
             key = rng.choice(names)
-            seen = beliefs[client][key]
+            seen = beliefs[client].get(key)
             kinds = [k for k in MIX if k not in ("create", "cached-list")]
-            kind: Kind = "create" if seen is None else rng.choices(kinds, weights=[MIX[k] for k in kinds])[0]
+            kind: Kind = rng.choices(kinds, weights=[MIX[k] for k in kinds])[0]
+            if key not in beliefs[client]:
+                kind = "get"
+            elif seen is None:
+                kind = "create"
             values += 1
             op = history.invoke(
                 client,
@@ -107,7 +114,7 @@ def generate(size: int, *, clients: int, keys: int, lost_share: float, seed: int
                 op.result, op.rv = "unknown", None  # the answer was lost; the write took effect
             else:
                 op.returned = at
-            learn(beliefs[client], op, store)
+            learn(beliefs[client], op, names)
             heapq.heappush(events, (at + rng.uniform(0, 0.005), sequence, "call", client, None))
         sequence += 1
     return history

@@ -33,13 +33,38 @@ def test_an_unknown_write_absent_from_a_complete_watch_is_not_applied() -> None:
     assert found.not_applied == {lost.id} and not found.unresolved
 
 
-def test_a_relist_after_the_write_leaves_it_unresolved() -> None:
+def test_a_delete_with_a_relist_after_it_stays_unresolved() -> None:
+    b = Builder()
+    b.create(0, "k", "v1", at=(1, 2), rv=10)
+    lost = b.delete(1, "k", expected=10, at=(3, None), result="unknown")
+    b.watcher(0, start_rv=5, end_rv=14, events=[("ADDED", "k", "v1", 10, 2.1)], relists=[(10, 14, 5.0)])
+    assert committed.resolve(b.history).unresolved == {lost.id}
+
+
+def test_a_relist_done_before_the_write_began_leaves_no_gap_for_it() -> None:
+    b = Builder()
+    b.create(0, "k", "v1", at=(1, 2), rv=10)
+    lost = b.delete(1, "k", expected=10, at=(6, None), result="unknown")
+    b.watcher(0, start_rv=5, end_rv=14, events=[("ADDED", "k", "v1", 10, 2.1)], relists=[(10, 14, 5.0)])
+    assert committed.resolve(b.history).not_applied == {lost.id}
+
+
+def test_a_delete_whose_version_another_write_replaced_did_not_apply() -> None:
+    b = Builder()
+    b.create(0, "k", "v1", at=(1, 2), rv=10)
+    lost = b.delete(1, "k", expected=10, at=(3, None), result="unknown")
+    b.update(0, "k", "v2", expected=10, at=(4, 5), rv=11)
+    assert committed.resolve(b.history).not_applied == {lost.id}
+
+
+def test_an_unseen_update_before_the_final_list_did_not_apply_even_across_a_relist() -> None:
+    """An object changes only at a version a client read: an applied write is read or still there at the end."""
     b = Builder()
     b.create(0, "k", "v1", at=(1, 2), rv=10)
     lost = b.update(1, "k", "v2", expected=10, at=(3, None), result="unknown")
+    b.list(0, {"k": ("v1", 10)}, at=(8, 9), list_rv=14)
     b.watcher(0, start_rv=5, end_rv=14, events=[("ADDED", "k", "v1", 10, 2.1)], relists=[(10, 14, 5.0)])
-    found = committed.resolve(b.history)
-    assert found.unresolved == {lost.id}
+    assert committed.resolve(b.history).not_applied == {lost.id}
 
 
 def test_a_delete_is_recognised_by_the_deleted_event_of_the_version_it_named() -> None:

@@ -1,10 +1,13 @@
 """Which writes took effect: acknowledged ones, and unknown ones settled by what watchers and reads saw.
 
 A write whose answer was lost is settled as *applied* when its value (unique to it) shows up later in a watch
-event, a relist or a read; the earliest sighting bounds when it took effect. It is settled as *not applied*
-when a watcher that had caught up to the final fence saw every event since before the write began (no relist
-gap after it) and its value never appeared. Otherwise it stays *unresolved*, and the linearizability check
-lets it have taken effect or not. A delete is recognised by the DELETED event of the version it named.
+event, a relist or a read; the earliest sighting bounds when it took effect. A create or update whose value
+never shows up is settled as *not applied*: the clients change an object only at a version they read, so an
+applied write is either read before anyone replaces it, or still there for the final list. A delete is
+recognised by the DELETED event of the version it named; it did not apply if another write consumed that
+version, or if a watcher that caught up to the final fence saw every event that could be the delete's (no
+relist gap after it began) and no such event came. Any other stays *unresolved*, and the linearizability
+check lets it have taken effect or not.
 """
 
 from __future__ import annotations
@@ -108,15 +111,31 @@ class RevisionFloor:
         return self._highest[index - 1] if index else 0
 
 
-def watch_complete_since(watches: Iterable[WatchRecord], floor: int) -> bool:
-    """Whether a watcher that caught up to the fence saw every event after ``floor`` (no relist gap above it)."""
-    return any(w.end_rv > 0 and w.start_rv <= floor and all(r.list_rv <= floor for r in w.relists) for w in watches)
+def watch_complete_since(watches: Iterable[WatchRecord], floor: int, call: float) -> bool:
+    """Whether a watcher that caught up to the fence saw every event a write invoked at ``call`` could have made:
+    after ``floor``, and no relist gap that ended after the call (a relist done before it skipped only
+    versions committed before it)."""
+    return any(
+        w.end_rv > 0 and w.start_rv <= floor and all(r.list_rv <= floor or r.at < call for r in w.relists)
+        for w in watches
+    )
+
+
+def consumed_versions(history: History) -> dict[tuple[str, int], int]:
+    """(key, version) -> the acknowledged update or delete that replaced it (a version is replaced once)."""
+    return {
+        (op.key, op.expected): op.id
+        for op in history.operations
+        if op.kind in ("update", "delete") and op.result == "ok" and op.key and op.expected is not None
+    }
 
 
 def resolve(history: History) -> Resolution:
     """Settle the unknown writes and list every write that took effect."""
     versions, deletes = sightings(history)
     values, floor = values_by_version(history), RevisionFloor(history)
+    consumed = consumed_versions(history)
+    final_list = max((op.call for op in history.operations if op.kind == "list" and op.result == "ok"), default=0.0)
     resolution = Resolution()
     for op in history.operations:
         if not op.is_write or op.key is None or op.result not in ("ok", "unknown"):
@@ -136,7 +155,11 @@ def resolve(history: History) -> Resolution:
         if seen is not None:
             resolution.applied[op.id] = seen
             resolution.committed.append(Committed(op, seen.rv, seen.at))
-        elif watch_complete_since(history.watches, floor.before(op.call)):
+        elif op.kind != "delete" and final_list > op.call:
+            resolution.not_applied.add(op.id)  # never read, and not there for the final list
+        elif op.kind == "delete" and (op.key, op.expected) in consumed:
+            resolution.not_applied.add(op.id)  # its version was replaced by another write
+        elif watch_complete_since(history.watches, floor.before(op.call), op.call):
             resolution.not_applied.add(op.id)
         else:
             resolution.unresolved.add(op.id)
