@@ -122,3 +122,20 @@ def test_a_restore_keeps_writes_up_to_the_snapshot_and_loses_exactly_those_after
     assert not kept_later.holds and kept_later.wrong[0].startswith("a: 'a2', at the snapshot 'a1'")
     older = after_restore(history, resolution, ["a", "b", "c"], 15, {"a": Version("a1", 10)})
     assert not older.holds and older.wrong == ["b: 'absent', at the snapshot 'b1' (#1: #1 c0 create b=b1 → ok rv=11)"]
+
+
+def test_two_deletes_of_one_version_the_acknowledged_one_took_it() -> None:
+    """The DELETED event of the version matches both; the one acknowledged is the one that applied."""
+    b = Builder()
+    b.create(0, "k", "v1", at=(1, 2), rv=10)
+    lost = b.delete(1, "k", expected=10, at=(3, None), result="unknown")
+    b.delete(1, "k", expected=10, at=(9, 10))
+    b.watcher(0, start_rv=5, end_rv=13, events=[("ADDED", "k", "v1", 10, 2.1), ("DELETED", "k", "v1", 13, 9.5)])
+    found = committed.resolve(b.history)
+    assert found.not_applied == {lost.id} and not found.applied
+
+
+def test_a_tls_failure_the_client_wraps_says_what_it_was_and_stays_unknown() -> None:
+    wrapped = ApiException(status=0, reason="SSLError\nEOF occurred in violation of protocol (_ssl.c:2427)")
+    result, text = result_of_error(wrapped, "update")
+    assert result == "unknown" and text == "SSLError: EOF occurred in violation of protocol (_ssl.c:2427)"

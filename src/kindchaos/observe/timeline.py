@@ -75,6 +75,10 @@ def _status_message(body: object) -> str:
 def error_text(exc: BaseException) -> str:
     """A failed request as one short line: the HTTP status and the API's message, or the error's first line."""
     status = getattr(exc, "status", None)
+    reason = str(getattr(exc, "reason", "") or "")
+    if status == 0 and reason:  # the Kubernetes client's wrapping of a TLS failure (SSLError and its message)
+        first, _, rest = reason.partition("\n")
+        return f"{first}: {' '.join(rest.split())[:160]}" if rest else first
     if status:
         text = f"HTTP {status} {getattr(exc, 'reason', '')}".strip()
         message = _status_message(getattr(exc, "body", None))

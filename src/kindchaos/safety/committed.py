@@ -152,13 +152,13 @@ def resolve(history: History) -> Resolution:
             rv = seen.rv if op.kind == "delete" and seen else op.rv
             resolution.committed.append(Committed(op, rv, op.returned or op.call))
             continue
-        if seen is not None:
+        if consumed.get((op.key, op.expected or -1), op.id) != op.id:
+            resolution.not_applied.add(op.id)  # the version it named was replaced by another, acknowledged write
+        elif seen is not None:
             resolution.applied[op.id] = seen
             resolution.committed.append(Committed(op, seen.rv, seen.at))
         elif op.kind != "delete" and final_list > op.call:
             resolution.not_applied.add(op.id)  # never read, and not there for the final list
-        elif op.kind == "delete" and (op.key, op.expected) in consumed:
-            resolution.not_applied.add(op.id)  # its version was replaced by another write
         elif watch_complete_since(history.watches, floor.before(op.call), op.call):
             resolution.not_applied.add(op.id)
         else:
