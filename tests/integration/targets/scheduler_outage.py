@@ -27,7 +27,7 @@ def namespace(chaos: ChaosRun) -> Iterator[str]:
 @pytest.mark.component("kube-scheduler")
 def test_scheduler_outage_evidence(chaos: ChaosRun, namespace: str) -> None:
     """While kube-scheduler is down a new pod stays Pending [pending_unbound] and the Service keeps answering
-    [service_answered]; it is Running within 60 s of the restore [restore_to_running_s]."""
+    [service_answered]; it is Running within 60 s of its return [restore_to_running_s]."""
     cluster = chaos.cluster
     workload = Workload(cluster, namespace=namespace)
     with chaos.step("before: the workload answers through its Service"):
@@ -61,9 +61,13 @@ def test_scheduler_outage_evidence(chaos: ChaosRun, namespace: str) -> None:
             expected="pod late Running",
         )
         running_at = figures.pod_first_seen(chaos.timeline, f"{namespace}/late", lambda pod: pod["phase"] == "Running")
-        restored_at = outage.at("restore")
-        assert running_at is not None and restored_at is not None, "the pod watch never saw late Running"
-        chaos.check.within("restore_to_running_s", running_at - restored_at, budget=60, what="pod late Running")
+        # From the scheduler's return (its new container running), as every catalogue budget counts: the kubelet
+        # back-off after the sabotaged scheduler runs before this one is not the scheduler's binding time.
+        returned_at = outage.at("returned")
+        assert running_at is not None and returned_at is not None, "the pod watch never saw late Running"
+        chaos.check.within(
+            "restore_to_running_s", running_at - returned_at, budget=60, what="pod late Running, from the return"
+        )
         for name, value in chaos.probe_figures(api, fault=outage).items():
             chaos.figure(name, value, unit="")
         found = chaos.probe_figures(service, fault=outage)
