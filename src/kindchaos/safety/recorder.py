@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from kindchaos.observe.figures import Sample
@@ -65,7 +66,11 @@ class HistoryRecorder:
             HistoryWatcher(kubeconfig=kubeconfig, namespace=namespace, run=namespace, endpoint=e, number=n)
             for n, e in enumerate(endpoints)
         ]
-        self.report: DataSafetyReport | None = None
+
+    @cached_property
+    def closer(self) -> ObjectClient:
+        """The client of the fence and the final reads, through the first endpoint."""
+        return ObjectClient(self.kubeconfig, self.endpoints[0], namespace=self.namespace, run=self.namespace)
 
     @property
     def history(self) -> History:
@@ -115,18 +120,18 @@ class HistoryRecorder:
 
     def read_objects(self, *, within: float = FENCE_WITHIN_S) -> dict[str, Version]:
         """The history's objects now (a quorum list, retried until answered; not recorded in the history)."""
-        kv = ObjectClient(self.kubeconfig, self.endpoints[0], namespace=self.namespace, run=self.namespace)
-        waited = wait_for(lambda: kv.list()[0], within=within, interval=1, retry_on=(Exception,), expected="a list")
+        waited = wait_for(
+            lambda: self.closer.list()[0], within=within, interval=1, retry_on=(Exception,), expected="a list"
+        )
         assert isinstance(waited.value, dict)
         return waited.value
 
     def finish(self, *, visualize: Path | None = None) -> DataSafetyReport:
-        """Fence, catch up, stop and check; the report is also kept as ``self.report``."""
+        """Fence, catch up, stop and check."""
         self.workload.stop()
         closer = len(self.endpoints)
-        kv = ObjectClient(self.kubeconfig, self.endpoints[0], namespace=self.namespace, run=self.namespace)
-        fence = self._until_answered("create", kv, closer)
-        self._until_answered("list", kv, closer)
+        fence = self._until_answered("create", self.closer, closer)
+        self._until_answered("list", self.closer, closer)
         for watcher in self.watchers:
             # On a timeout end_rv stays 0: the watch check reports a watcher that never caught up.
             with contextlib.suppress(AssertionError):
@@ -140,7 +145,7 @@ class HistoryRecorder:
         result = linearizability.check(
             history, resolution, keys, timeout=self.options.checker_timeout, visualize=visualize
         )
-        self.report = DataSafetyReport(
+        return DataSafetyReport(
             history=history,
             resolution=resolution,
             linearizability=result,
@@ -148,4 +153,3 @@ class HistoryRecorder:
             stale=stale_reads.check(history, resolution, keys),
             check_seconds=time.monotonic() - started,
         )
-        return self.report

@@ -15,10 +15,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from kubernetes import client, watch
+from kubernetes import watch
 from kubernetes.client.exceptions import ApiException
 
-from kindchaos.observe.history.client import HISTORY_LABEL, Endpoint, ObjectClient, raw_client
+from kindchaos.observe.history.client import HISTORY_LABEL, Endpoint, ObjectClient
 from kindchaos.observe.history.operations import Relist, WatchEvent, WatchRecord
 from kindchaos.observe.observer import Observer
 from kindchaos.waiting import wait_for
@@ -37,8 +37,7 @@ class HistoryWatcher(Observer):
         self.namespace = namespace
         self.run = run
         self.number = number
-        self.lister = ObjectClient(kubeconfig, endpoint, namespace=namespace, run=run)
-        self.core = client.CoreV1Api(raw_client(kubeconfig, endpoint))
+        self.lister = ObjectClient(kubeconfig, endpoint, namespace=namespace, run=run)  # its pool serves the watch
         self.watch = watch.Watch(return_type=object)  # type: ignore[no-untyped-call]
         self.record = WatchRecord(watcher=number, via=endpoint.label, start_rv=0)
         self.rv = 0  # the last resourceVersion seen: an event's, a bookmark's or a list's
@@ -99,7 +98,7 @@ class HistoryWatcher(Observer):
 
     def _watch_once(self) -> None:
         events = self.watch.stream(  # type: ignore[no-untyped-call]
-            self.core.list_namespaced_config_map,
+            self.lister.core.list_namespaced_config_map,
             self.namespace,
             label_selector=f"{HISTORY_LABEL}={self.run}",
             resource_version=str(self.rv),
