@@ -72,6 +72,9 @@ def _clusters_create(args: argparse.Namespace) -> int:
     waited = wait_ready(cluster)
     made = "reused" if cluster.created_seconds is None else f"created in {cluster.created_seconds:.1f}s"
     print(f"cluster {cluster.name!r} ({topology.name}) {made}; ready after {waited.seconds:.1f}s more")
+    if cluster.etcd_seconds:
+        steps = ", ".join(f"{step} {seconds:.1f}s" for step, seconds in cluster.etcd_seconds.items())
+        print(f"external etcd ({len(cluster.etcd.members) if cluster.etcd else 0} members): {steps}")
     print(f"kubeconfig: {cluster.kubeconfig}")
     return 0
 
@@ -82,8 +85,8 @@ def _clusters_delete(args: argparse.Namespace) -> int:
 
     name = args.name or topology_named(args.topology).default_cluster_name()
     kind_path, _ = tool_paths()
-    delete_cluster(name, kind_path=kind_path)
-    print(f"deleted cluster {name!r}")
+    removed = delete_cluster(name, kind_path=kind_path)
+    print(f"deleted cluster {name!r}" + (f" and its external etcd: {', '.join(removed)}" if removed else ""))
     return 0
 
 
@@ -186,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     clusters_sub = clusters.add_subparsers(dest="clusters_command", required=True)
     for verb, func in (("create", _clusters_create), ("delete", _clusters_delete)):
         cmd = clusters_sub.add_parser(verb, help=f"{verb} a cluster")
-        cmd.add_argument("topology", help="single or ha")
+        cmd.add_argument("topology", help="single, ha or ha-external")
         cmd.add_argument("--name", default=None, help="cluster name (default kindchaos-<topology>)")
         if verb == "create":
             cmd.add_argument("--image", default=None, help="node image (default the locally built one)")

@@ -42,7 +42,7 @@ from kindchaos.questions import question_text
 DEFAULT_PYTEST_KIND_NAME = "pytest-kind"
 MARKERS = (
     "integration: needs Docker and a real kind cluster",
-    "topology(name): the cluster topology a test runs on (single or ha)",
+    "topology(name): the cluster topology a test runs on (single, ha or ha-external)",
     "disruptive: breaks part of a cluster (a fault is injected)",
     "slow: takes more than a minute on the reference machine",
     "question(id): the interview question a scenario answers (select with -m \"question(id='etcd-failure')\")",
@@ -50,7 +50,7 @@ MARKERS = (
     "fresh_cluster(image, purpose): the scenario changes its cluster for good (an upgrade): a new cluster of its "
     "topology is made from image for it alone, and deleted after it unless --keep-cluster",
 )
-TOPOLOGY_ORDER = {None: 0, "single": 1, "ha": 2}
+TOPOLOGY_ORDER = {None: 0, "single": 1, "ha": 2, "ha-external": 3}
 FRESH_CLUSTER_ORDER = 10  # after every shared cluster: creating one closes the shared ones
 
 findings_key = pytest.StashKey[list[Finding]]()
@@ -282,6 +282,12 @@ def single_cluster(kindchaos_clusters: ClusterPool) -> Cluster:
 def ha_cluster(kindchaos_clusters: ClusterPool) -> Cluster:
     """The session's `ha` cluster (3 control planes + 1 worker, haproxy in front)."""
     return kindchaos_clusters.get("ha")
+
+
+@pytest.fixture(scope="module")
+def ha_external_cluster(kindchaos_clusters: ClusterPool) -> Cluster:
+    """The session's `ha-external` cluster (3 control planes + 1 worker on 3 etcd members outside the nodes)."""
+    return kindchaos_clusters.get("ha-external")
 
 
 def _scenario_cluster(item: pytest.Item, topology: str, pool: ClusterPool) -> tuple[Cluster, HealthReport]:

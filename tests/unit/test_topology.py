@@ -24,5 +24,5 @@ def test_node_names_follow_kind() -> None:
 
 
 def test_unknown_topology_names_the_valid_ones() -> None:
-    with pytest.raises(UsageError, match=r"unknown topology 'triple'.*use one of: ha, single"):
+    with pytest.raises(UsageError, match=r"unknown topology 'triple'.*use one of: ha, ha-external, single"):
         topology_named("triple")

@@ -9,6 +9,7 @@ undone when it fails or is interrupted, so no half-made cluster is left.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import time
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ from pytest_kind import KindCluster
 
 from kindchaos import shell
 from kindchaos.cluster.api import api_client
+from kindchaos.cluster.external_etcd import steps as external_etcd
+from kindchaos.cluster.external_etcd.layout import EtcdLayout
 from kindchaos.cluster.topology import Topology
 from kindchaos.errors import ClusterError
 from kindchaos.host import docker
@@ -41,6 +44,8 @@ class Cluster:
     kubeconfig: Path
     kind: KindCluster
     created_seconds: float | None  # None when an existing cluster was reused
+    etcd: EtcdLayout | None = None  # the external etcd (ha-external); None: etcd is stacked on the control planes
+    etcd_seconds: dict[str, float] | None = None  # the external etcd's own bring-up, step by step
 
     @property
     def nodes(self) -> list[str]:
@@ -135,8 +140,10 @@ def _write_kubeconfig(name: str, kind_path: Path, kubeconfig: Path) -> None:
     kubeconfig.chmod(0o600)
 
 
-def delete_cluster(name: str, *, kind_path: Path) -> None:
+def delete_cluster(name: str, *, kind_path: Path) -> list[str]:
+    """kind's nodes first (they sit on the external etcd's network), then any external etcd of the cluster."""
     subprocess.run([str(kind_path), "delete", "cluster", "--name", name], capture_output=True, check=False)
+    return external_etcd.remove(name)
 
 
 def create_or_reuse(
@@ -164,24 +171,43 @@ def create_or_reuse(
             f"load balancer image {DEFAULT_REFS.haproxy} is missing", hint="run `kindchaos images build`"
         )
     reuse = check_name_free_or_ours(name, topology, image, kind_path)
+    etcd = topology.etcd_layout(name)
     cluster_dir = workdir / name
-    cluster_dir.mkdir(parents=True, exist_ok=True)
     kubeconfig = (cluster_dir / "kubeconfig").resolve()
     config_path = cluster_dir / "kind-config.yaml"
-    config_path.write_text(topology.kind_config_yaml(image=image))
     kind = KindCluster(name, kubeconfig, image=image, kind_path=kind_path, kubectl_path=kubectl_path)
     started = time.monotonic()
     shape = f"{topology.name}: {topology.control_planes} control plane(s), {topology.workers} worker(s)"
+    if etcd is not None:
+        shape += f", {len(etcd.members)} external etcd members"
+    etcd_seconds: dict[str, float] | None = None
+    made_dir = not cluster_dir.exists()
+    control_planes = topology.node_names(name)[: topology.control_planes]
+    if etcd is not None and not reuse:
+        external_etcd.check_free(etcd, control_planes)
     try:
+        cluster_dir.mkdir(parents=True, exist_ok=True)
+        if etcd is not None and reuse:
+            external_etcd.ensure_running(etcd)
+        elif etcd is not None:
+            etcd_seconds = external_etcd.bring_up(etcd, control_planes).seconds
+        config_path.write_text(topology.kind_config_yaml(image=image, etcd=etcd))
         if reuse:  # KindCluster reads the kubeconfig file of a cluster it finds; write it first.
             _write_kubeconfig(name, kind_path, kubeconfig)
-        with Status().step(f"{'reusing' if reuse else 'creating'} cluster {name!r} ({shape}) from {image}"):
+        with (
+            Status().step(f"{'reusing' if reuse else 'creating'} cluster {name!r} ({shape}) from {image}"),
+            external_etcd.kind_network(etcd),
+        ):
             kind.create(config_file=config_path)
             _write_kubeconfig(name, kind_path, kubeconfig)
     except BaseException as exc:
         if not reuse:
             remove_half_made(name, kind_path=kind_path)
+            if made_dir:
+                shutil.rmtree(cluster_dir, ignore_errors=True)
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        if isinstance(exc, ClusterError):
             raise
         raise ClusterError(f"failed to create cluster {name!r}: {exc}", hint="see kind's output above") from exc
     return Cluster(
@@ -191,6 +217,8 @@ def create_or_reuse(
         kubeconfig=kubeconfig,
         kind=kind,
         created_seconds=None if reuse else time.monotonic() - started,
+        etcd=etcd,
+        etcd_seconds=etcd_seconds,
     )
 
 

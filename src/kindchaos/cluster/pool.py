@@ -27,9 +27,14 @@ class ClusterOptions:
         return None if self.name_prefix is None else f"{self.name_prefix}-{suffix}"
 
 
+def _heavy(topology_name: str) -> bool:
+    """An HA topology (stacked or external etcd): the machine holds one of these and nothing beside it."""
+    return topology_named(topology_name).control_planes > 1
+
+
 class ClusterPool:
     """One cluster per topology for the session. A 2-core machine holds one HA cluster and nothing beside it,
-    so asking for ``ha`` (or for anything while ``ha`` lives) closes the others first."""
+    so asking for an HA topology (or for anything while one lives) closes the others first."""
 
     def __init__(self, options: ClusterOptions) -> None:
         self.options = options
@@ -56,7 +61,7 @@ class ClusterPool:
         """The health gate: create the cluster if the session has none, heal what earlier scenarios (or killed
         runs) left, and recreate the cluster when healing fails."""
         if topology_name not in self._clusters:
-            if topology_name == "ha" or "ha" in self._clusters:
+            if _heavy(topology_name) or any(_heavy(name) for name in self._clusters):
                 self.close()
             self._clusters[topology_name] = self._create(topology_name)
         cluster = self._clusters[topology_name]

@@ -7,6 +7,7 @@ from typing import Any
 
 import yaml
 
+from kindchaos.cluster.external_etcd.layout import EtcdLayout
 from kindchaos.errors import UsageError
 
 
@@ -19,6 +20,7 @@ class Topology:
     workers: int
     purpose: str
     kubeadm_patches: tuple[str, ...] = field(default=())
+    external_etcd: int = 0  # members outside the nodes (kubeadm's etcd.external); 0: stacked on the control planes
 
     @property
     def roles(self) -> list[str]:
@@ -34,18 +36,26 @@ class Topology:
             names += [f"{cluster}-{role}" + (str(i + 1) if i else "") for i in range(count)]
         return names
 
-    def kind_config(self, *, image: str) -> dict[str, Any]:
-        config: dict[str, Any] = {
-            "kind": "Cluster",
-            "apiVersion": "kind.x-k8s.io/v1alpha4",
-            "nodes": [{"role": role, "image": image} for role in self.roles],
-        }
-        if self.kubeadm_patches:
-            config["kubeadmConfigPatches"] = list(self.kubeadm_patches)
+    def etcd_layout(self, cluster: str) -> EtcdLayout | None:
+        return EtcdLayout.for_cluster(cluster, count=self.external_etcd) if self.external_etcd else None
+
+    def kind_config(self, *, image: str, etcd: EtcdLayout | None = None) -> dict[str, Any]:
+        """kind's config; with an external ``etcd``, kubeadm's ``etcd.external`` and its PKI on each control plane."""
+        nodes: list[dict[str, Any]] = [{"role": role, "image": image} for role in self.roles]
+        patches = list(self.kubeadm_patches)
+        if etcd is not None:
+            names = self.node_names(etcd.cluster)
+            for name, node in zip(names, nodes, strict=True):
+                if node["role"] == "control-plane":
+                    node["extraMounts"] = etcd.node_mounts(name)
+            patches.append(etcd.kubeadm_patch())
+        config: dict[str, Any] = {"kind": "Cluster", "apiVersion": "kind.x-k8s.io/v1alpha4", "nodes": nodes}
+        if patches:
+            config["kubeadmConfigPatches"] = patches
         return config
 
-    def kind_config_yaml(self, *, image: str) -> str:
-        return yaml.safe_dump(self.kind_config(image=image), sort_keys=False)
+    def kind_config_yaml(self, *, image: str, etcd: EtcdLayout | None = None) -> str:
+        return yaml.safe_dump(self.kind_config(image=image, etcd=etcd), sort_keys=False)
 
 
 SINGLE = Topology(
@@ -60,7 +70,14 @@ HA = Topology(
     workers=1,
     purpose="etcd member/leader/quorum loss, apiserver HA (haproxy in front)",
 )
-TOPOLOGIES: dict[str, Topology] = {t.name: t for t in (SINGLE, HA)}
+HA_EXTERNAL = Topology(
+    name="ha-external",
+    control_planes=3,
+    workers=1,
+    external_etcd=3,
+    purpose="kubeadm's external etcd: 3 control planes on 3 etcd members outside the nodes (TLS, fixed addresses)",
+)
+TOPOLOGIES: dict[str, Topology] = {t.name: t for t in (SINGLE, HA, HA_EXTERNAL)}
 
 
 def topology_named(name: str) -> Topology:
