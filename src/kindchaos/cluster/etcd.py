@@ -122,15 +122,18 @@ def endpoint_health(node: str) -> dict[str, tuple[bool, str]]:
     return {e["endpoint"]: (bool(e.get("health")), e.get("error", "")) for e in json.loads(ran.output)}
 
 
-def leader_name(node: str) -> str:
-    """The name (= node) of the current leader, as the members that answer report it."""
-    statuses = endpoint_status(node)
+def leader_among(statuses: list[MemberStatus], members: list[Member]) -> str:
+    """The name of the leader every answering member follows; raises when they disagree or follow none."""
     leaders = {s.leader for s in statuses}
     if len(leaders) != 1 or 0 in leaders:
         raise EtcdctlFailed(f"members disagree on the leader or have none: {sorted(leaders)}")
     (leader,) = leaders
-    names = {m.member_id: m.name for m in member_list(node)}
-    return names[leader]
+    return {m.member_id: m.name for m in members}[leader]
+
+
+def leader_name(node: str) -> str:
+    """The name (= node) of the current leader, as the members that answer report it."""
+    return leader_among(endpoint_status(node), member_list(node))
 
 
 def alarms(node: str) -> list[str]:

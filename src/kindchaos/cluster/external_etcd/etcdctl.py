@@ -7,7 +7,14 @@ import json
 import shlex
 
 from kindchaos import shell
-from kindchaos.cluster.etcd import EtcdctlFailed, Member, MemberStatus, parse_endpoint_status, parse_member_list
+from kindchaos.cluster.etcd import (
+    EtcdctlFailed,
+    Member,
+    MemberStatus,
+    leader_among,
+    parse_endpoint_status,
+    parse_member_list,
+)
 from kindchaos.cluster.external_etcd.layout import EtcdLayout
 from kindchaos.cluster.node_access import Ran
 from kindchaos.paths import bin_dir
@@ -67,12 +74,7 @@ def all_healthy(layout: EtcdLayout) -> None:
 
 
 def leader_name(layout: EtcdLayout) -> str:
-    statuses = endpoint_status(layout)
-    leaders = {s.leader for s in statuses}
-    if len(leaders) != 1 or 0 in leaders:
-        raise EtcdctlFailed(f"members disagree on the leader or have none: {sorted(leaders)}")
-    (leader,) = leaders
-    return {m.member_id: m.name for m in member_list(layout)}[leader]
+    return leader_among(endpoint_status(layout), member_list(layout))
 
 
 def table(layout: EtcdLayout, *args: str) -> str:
