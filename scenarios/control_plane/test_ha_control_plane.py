@@ -4,8 +4,9 @@ import uuid
 
 import pytest
 
-from kindchaos.cluster.etcd import has_quorum
+from kindchaos.cluster.etcd import endpoint_health, has_quorum
 from kindchaos.evidence.scenario import ChaosRun
+from kindchaos.evidence.writes import write_figures
 from kindchaos.expect import eventually
 from kindchaos.faults import ComponentDown, NodeStopped
 from kindchaos.faults.control_plane import holder_node, lease
@@ -131,6 +132,9 @@ def test_control_plane_node_lost(chaos: ChaosRun) -> None:
             eventually(moved, within=LEASE_HANDOVER_S * 2, expected=f"{name} lease held by another node")
         quorum = has_quorum(survivor)
         chaos.attach_text(f"etcdctl endpoint health on {survivor}:\n{quorum.output}", name="etcd quorum")
+        health = endpoint_health(survivor)
+        unhealthy = sorted(url for url, (ok, _) in health.items() if not ok)
+        chaos.figure("etcd_members_lost", len(unhealthy), unit="", note=f"unhealthy with the node down: {unhealthy}")
         chaos.check.that(
             "etcd_quorum",
             quorum.code == 0 and "is healthy" in quorum.output,
@@ -159,6 +163,7 @@ def test_control_plane_node_lost(chaos: ChaosRun) -> None:
             note=f"{holders_before['kube-controller-manager']} -> {change.holder if change else '?'}",
         )
         during = figures.between(api.samples, inject, stopped.at("restore"))
+        write_figures(chaos, history, inject, stopped.at("restore"))
         chaos.figure("api_requests_while_node_down", len(during), unit="")
         chaos.figure("api_failed_while_node_down", sum(not s.ok for s in during), unit="")
         chaos.check.at_least(

@@ -37,11 +37,11 @@ from kindchaos.cluster.markers import Markers
 from kindchaos.cluster.nodes import output, run, sha256
 from kindchaos.cluster.readiness import wait_ready
 from kindchaos.evidence.scenario import ChaosRun
+from kindchaos.evidence.writes import acknowledged
 from kindchaos.expect import eventually
 from kindchaos.faults import ComponentDown
 from kindchaos.faults.etcd import DAMAGES, SnapshotDamaged
 from kindchaos.observe import figures
-from kindchaos.safety.recorder import HistoryRecorder
 from kindchaos.safety.restore import after_restore
 
 pytestmark = [
@@ -68,12 +68,6 @@ def restore_into_new_data_dir(node: str, snapshot: str, target: str) -> Timed:
     assert done.ran.code == 0, f"etcdutl snapshot restore exited {done.ran.code}: {done.ran.output[-400:]}"
     write_manifest(node, parked, with_data_dir(manifest, target))
     return done
-
-
-def acknowledged(history: HistoryRecorder, *, above: int, at_least: int) -> None:
-    """At least ``at_least`` writes acknowledged with a resourceVersion above ``above``."""
-    found = [op for op in history.history.operations if op.is_write and op.result == "ok" and (op.rv or 0) > above]
-    assert len(found) >= at_least, f"{len(found)} acknowledged writes above rv {above}"
 
 
 def backup_and_restore(chaos: ChaosRun, *, restore: Restore = restore_into_new_data_dir) -> None:

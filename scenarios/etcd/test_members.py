@@ -12,11 +12,11 @@ import pytest
 from kindchaos.cluster.etcd import endpoint_health, has_quorum, leader_name, member_list
 from kindchaos.cluster.workload import Workload
 from kindchaos.evidence.scenario import ChaosRun
+from kindchaos.evidence.writes import last_writes_ok, reads_through, write_figures
 from kindchaos.expect import eventually
 from kindchaos.faults import ComponentDown, EtcdMemberIsolated
 from kindchaos.faults.control_plane import BACKOFF_WITHIN
 from kindchaos.observe import figures
-from kindchaos.observe.history.operations import Operation
 from kindchaos.observe.probes import etcd_status
 from kindchaos.safety.linearizability import describe
 from kindchaos.safety.recorder import HistoryRecorder
@@ -47,26 +47,6 @@ def roles(chaos: ChaosRun) -> tuple[str, list[str]]:
     leader = leader_name(cluster.control_planes[0])
     assert leader in cluster.control_planes, f"etcd leader {leader!r} is not a control-plane node"
     return leader, [n for n in cluster.control_planes if n != leader]
-
-
-def last_writes_ok(history: HistoryRecorder, seconds: float) -> None:
-    """Every write of the first client (through the load balancer) in the last ``seconds`` was answered, and
-    there was at least one a second."""
-    since = time.monotonic() - seconds
-    recent = [s for s in history.samples if s.mono >= since]
-    assert len(recent) >= seconds, f"only {len(recent)} writes in the last {seconds} s"
-    failed = [s.detail.get("error") for s in recent if not s.ok]
-    assert not failed, f"{len(failed)} of the last {len(recent)} writes failed: {failed[-1]}"
-
-
-def write_figures(chaos: ChaosRun, history: HistoryRecorder, start: float | None, end: float | None) -> None:
-    during = figures.between(history.samples, start, end)
-    failed = [s for s in during if not s.ok]
-    chaos.figure("writes_during_fault", len(during), unit="", note="first client, through the load balancer")
-    chaos.figure("writes_failed_during_fault", len(failed), unit="")
-    chaos.figure("write_failure_window_s", (failed[-1].mono - failed[0].mono) if failed else 0.0)
-    reasons = Counter(str(s.detail.get("error")) for s in failed)
-    chaos.figure("write_failure_reasons", "; ".join(f"{n}x {r}" for r, n in reasons.most_common(3)) or "none", unit="")
 
 
 def new_history(chaos: ChaosRun, *, via: str) -> HistoryRecorder:
@@ -339,10 +319,6 @@ def test_quorum_lost(chaos: ChaosRun, workload: Workload) -> None:
 
 ISOLATED_HELD_S = 30
 LB_WRITES_WITHIN_S = 60  # budget: haproxy drops the isolated member's apiserver after failed health checks
-
-
-def reads_through(history: HistoryRecorder, client: int, since: float, kinds: tuple[str, ...]) -> list[Operation]:
-    return [op for op in history.history.operations if op.client == client and op.call >= since and op.kind in kinds]
 
 
 def test_member_isolated(chaos: ChaosRun) -> None:

@@ -157,3 +157,27 @@ def test_each_clause_is_listed_with_its_check_in_both_languages() -> None:
         text = to_markdown(build_sheet(document(finding("ok", "passed")), lang=lang))
         assert f"✅ `catch_up_s` {words} caught up ≤ 60.00 s" in text
         assert ("“ok holds”" if lang == "en" else "“ok 성립”") in text
+
+
+def test_stacked_and_external_twins_are_set_side_by_side_with_their_outcomes() -> None:
+    stacked = finding("scenarios/etcd/test_members.py::test_leader_lost", "passed")
+    stacked["figures"] = [{"name": "new_leader_elected", "value": 7.68, "unit": "s"}]
+    stacked["checks"] = [{"name": "new_leader_elected", "held": True}]
+    external = finding("scenarios/etcd/test_external_etcd.py::test_external_leader_lost", "failed")
+    external["figures"] = [{"name": "new_leader_elected", "value": 12.5, "unit": "s"}]
+    external["checks"] = [{"name": "new_leader_elected", "held": False}]
+    text = to_markdown(build_sheet(document(stacked, external), lang="en"))
+    section = text[text.index("## Stacked or external etcd") :]
+    assert "### The etcd leader down" in section
+    assert "| new leader, from the stop (s) (`new_leader_elected`) | 7.68 ✅ | 12.50 ❌ |" in section
+    assert (
+        "external (`ha-external`): `scenarios/etcd/test_external_etcd.py::test_external_leader_lost`, failed" in section
+    )
+    assert "### Quorum lost" not in section  # neither twin ran
+    korean = to_markdown(build_sheet(document(stacked), lang="ko"))
+    assert "### etcd 리더가 내려감" in korean and "아직 결과 없음" in korean
+
+
+def test_no_twin_in_the_findings_means_no_layouts_section() -> None:
+    text = to_markdown(build_sheet(document(finding("a", "passed")), lang="en"))
+    assert "Stacked or external etcd" not in text

@@ -1,7 +1,18 @@
-"""Catch-up and election times derived from etcd probe samples."""
+"""Catch-up and election times derived from etcd probe samples, and the probe's loop."""
 
+import json
+import threading
+
+from kindchaos.cluster.etcd import Member
 from kindchaos.observe.figures import Sample
-from kindchaos.observe.probes.etcd_status import caught_up, highest_revision, last_answer, leader_seen
+from kindchaos.observe.probes.etcd_status import (
+    EtcdStatusProbe,
+    caught_up,
+    highest_revision,
+    last_answer,
+    leader_seen,
+)
+from kindchaos.observe.timeline import Timeline
 
 
 def answer(t: float, member: str, revision: int, leader: str = "a") -> Sample:
@@ -50,3 +61,23 @@ def test_a_new_leader_is_the_first_answer_naming_another_member() -> None:
 def test_last_answer_ignores_unanswered_rounds() -> None:
     assert last_answer(SAMPLES, "c", before=4) == 1
     assert last_answer(SAMPLES, "z", before=4) is None
+
+
+def test_the_probe_records_one_sample_per_member_from_whatever_it_asks() -> None:
+    """The probe's loop is the same wherever etcdctl runs; a member missing from the answer is a failed sample."""
+
+    members = [Member(1, "m1", (), ("https://m1:2379",)), Member(2, "m2", (), ("https://m2:2379",))]
+    status = {"header": {"member_id": 1, "revision": 42}, "leader": 1, "raftTerm": 3}
+    asked = threading.Event()
+
+    def ask() -> str:
+        asked.set()
+        return json.dumps([{"Endpoint": "https://m1:2379", "Status": status}])
+
+    probe = EtcdStatusProbe(ask=ask, members=members, timeline=Timeline(), interval=0.05).start()
+    probe.wait_for_first_sample()
+    probe.stop()
+    first_round = probe.samples[:2]
+    assert asked.is_set()
+    assert [(s.detail["member"], s.ok) for s in first_round] == [("m1", True), ("m2", False)]
+    assert first_round[0].detail["revision"] == 42 and first_round[0].detail["leader"] == "m1"

@@ -10,6 +10,7 @@ import yaml
 from kindchaos.cluster.external_etcd.certificates import CLIENT, check_pki, issue, load_ca, make_ca, write_pki
 from kindchaos.cluster.external_etcd.layout import NODE_PKI, EtcdLayout, member_at
 from kindchaos.cluster.external_etcd.members import etcd_flags, run_argv
+from kindchaos.cluster.external_etcd.steps import why_it_stopped
 from kindchaos.cluster.topology import HA_EXTERNAL
 from kindchaos.errors import ClusterError
 
@@ -94,3 +95,11 @@ def test_garbage_is_not_a_certificate(layout: EtcdLayout) -> None:
     with pytest.raises(ClusterError, match="is not a PEM certificate"):
         check_pki(layout, PLANES)
     assert load_ca(layout).certificate.subject.rfc4514_string() == "CN=etcd-ca"
+
+
+def test_a_stopped_member_is_explained_by_the_line_that_names_its_trouble() -> None:
+    usage = "flag provided but not defined: -x\nUsage:\n\n  etcd [flags]\n    Start an etcd server.\n"
+    assert why_it_stopped(usage) == "flag provided but not defined: -x"
+    fatal = '{"level":"info","msg":"starting"}\n{"level":"fatal","msg":"cannot listen"}\n{"level":"info","msg":"x"}\n'
+    assert why_it_stopped(fatal) == '{"level":"fatal","msg":"cannot listen"}'
+    assert why_it_stopped("") == "no log"

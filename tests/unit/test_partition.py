@@ -1,7 +1,7 @@
 """The iptables commands a partition runs."""
 
-from kindchaos.cluster.leftovers import PARTITION_CHAIN, PEER_CUT_CHAIN
-from kindchaos.cluster.partition import partition_commands
+from kindchaos.cluster.leftovers import ETCD_CLIENT_CUT_CHAIN, PARTITION_CHAIN, PEER_CUT_CHAIN
+from kindchaos.cluster.partition import between, partition_commands
 
 
 def test_partition_hangs_one_drop_chain_on_every_eth0_path() -> None:
@@ -21,4 +21,18 @@ def test_a_peer_cut_drops_only_etcd_raft_traffic_on_eth0() -> None:
         f"iptables -I INPUT 1 -i eth0 -p tcp --sport 2380 -j {PEER_CUT_CHAIN}",
         f"iptables -I OUTPUT 1 -o eth0 -p tcp --dport 2380 -j {PEER_CUT_CHAIN}",
         f"iptables -I OUTPUT 1 -o eth0 -p tcp --sport 2380 -j {PEER_CUT_CHAIN}",
+    }
+
+
+def test_a_cut_from_an_external_member_drops_its_client_port_for_its_address_only() -> None:
+    commands = partition_commands(ETCD_CLIENT_CUT_CHAIN, between("172.30.250.12"))
+    chain = ETCD_CLIENT_CUT_CHAIN
+    assert commands[:3] == [
+        ["iptables", "-N", chain],
+        ["iptables", "-A", chain, "-d", "172.30.250.12", "-j", "DROP"],
+        ["iptables", "-A", chain, "-s", "172.30.250.12", "-j", "DROP"],
+    ]
+    assert {" ".join(argv) for argv in commands[3:]} == {
+        f"iptables -I OUTPUT 1 -o eth0 -p tcp --dport 2379 -j {chain}",
+        f"iptables -I INPUT 1 -i eth0 -p tcp --sport 2379 -j {chain}",
     }

@@ -131,6 +131,7 @@ def to_markdown(sheet: Sheet) -> str:
             continue
         for claim in section.claims:
             out += _claim(claim, w)
+    out += sheet.layouts
     return "\n".join(out) + "\n"
 
 

@@ -36,6 +36,16 @@ WORDS: dict[str, dict[str, str]] = {
         "measured_value": "measured",
         "failed_check": "Failed check",
         "also_checked": "also checked:",
+        "layouts_title": "Stacked or external etcd: the same faults on both HA layouts",
+        "layouts_legend": "kubeadm's two HA layouts, each with three control planes behind haproxy: `ha` runs an etcd "
+        "member on every control-plane node (stacked), `ha-external` runs three members outside the nodes "
+        "(`etcd.external`). Each table sets the figures of the same fault side by side, as the findings file holds "
+        "them; ✅ marks a check that held in that run, ❌ one that failed, — a figure the test did not record.",
+        "layouts_measure": "measured",
+        "layouts_stacked": "stacked (`ha`)",
+        "layouts_external": "external (`ha-external`)",
+        "layouts_missing": "no finding yet",
+        "layouts_source": "{outcome} in the run of {date}",
     },
     "ko": {
         "title": "구성 요소가 장애를 일으키면: 실제 클러스터에서 측정한 답변",
@@ -71,6 +81,16 @@ WORDS: dict[str, dict[str, str]] = {
         "measured_value": "측정",
         "failed_check": "실패한 검사",
         "also_checked": "그 밖에 검사한 것:",
+        "layouts_title": "stacked etcd와 external etcd: 두 HA 구성에서 같은 장애",
+        "layouts_legend": "kubeadm의 두 HA 구성은 모두 haproxy 뒤에 컨트롤 플레인 세 개를 둡니다. `ha`는 컨트롤 플레인 "
+        "노드마다 etcd 멤버를 하나씩 돌리고(stacked), `ha-external`은 노드 밖에서 멤버 세 개를 돌립니다"
+        "(`etcd.external`). 표마다 같은 장애의 측정값을 findings 파일에 있는 그대로 나란히 놓았습니다. ✅는 그 "
+        "실행에서 통과한 검사, ❌는 실패한 검사, —는 테스트가 기록하지 않은 값입니다.",
+        "layouts_measure": "측정 항목",
+        "layouts_stacked": "stacked (`ha`)",
+        "layouts_external": "external (`ha-external`)",
+        "layouts_missing": "아직 결과 없음",
+        "layouts_source": "{date} 실행에서 {outcome}",
     },
 }
 

@@ -19,7 +19,10 @@ from kindchaos import shell
 from kindchaos.cluster.api import core
 from kindchaos.cluster.etcd import etcdctl
 from kindchaos.cluster.etcd_tools import recover_space
+from kindchaos.cluster.external_etcd import steps as external_etcd
+from kindchaos.cluster.external_etcd.etcdctl import all_healthy
 from kindchaos.cluster.leftovers import (
+    ETCD_CLIENT_CUT_CHAIN,
     MANIFESTS_DIR,
     NODE_UNITS,
     PARKED_DIR,
@@ -63,6 +66,13 @@ def _heal_containers(cluster: Cluster, report: HealthReport) -> None:
             report.healed.append(f"started node {node} (was {state['Status']})")
 
 
+CHAIN_LEFTOVERS = (
+    (PARTITION_CHAIN, "the network partition"),
+    (PEER_CUT_CHAIN, "the etcd peer cut"),
+    (ETCD_CLIENT_CUT_CHAIN, "the cut from the external etcd members"),
+)
+
+
 def _heal_inside(cluster: Cluster, node: str, report: HealthReport) -> None:
     listed = run(node, "ls", PARKED_DIR)
     parked = listed.stdout.split() if listed.code == 0 else []
@@ -77,12 +87,29 @@ def _heal_inside(cluster: Cluster, node: str, report: HealthReport) -> None:
     for pid, name in stopped_processes(node):
         run(node, "kill", "-CONT", pid)
         report.healed.append(f"continued stopped process {name} (pid {pid}) on {node}")
-    for chain, what in ((PARTITION_CHAIN, "the network partition"), (PEER_CUT_CHAIN, "the etcd peer cut")):
+    for chain, what in CHAIN_LEFTOVERS:
         if chain_exists(node, chain):
             heal_partition(node, chain)
             if chain_exists(node, chain):
                 raise ClusterError(f"failed to remove chain {chain} on {node}", hint="it will be recreated")
             report.healed.append(f"removed {what} of {node}")
+
+
+EXTERNAL_HEALTHY_WITHIN_S = 60
+
+
+def _heal_external_etcd(cluster: Cluster, report: HealthReport) -> None:
+    """Start or unpause stopped or frozen external members, then wait until every one answers a quorum read."""
+    layout = cluster.etcd
+    if layout is None:
+        return
+    report.healed += external_etcd.ensure_running(layout)
+    wait_for(
+        lambda: all_healthy(layout),
+        within=EXTERNAL_HEALTHY_WITHIN_S,
+        interval=1,
+        expected="every external etcd member healthy over TLS",
+    )
 
 
 def _heal_etcd_alarms(cluster: Cluster, report: HealthReport) -> None:
@@ -170,6 +197,7 @@ def heal(cluster: Cluster, *, ready_within: float = 240) -> HealthReport:
     report = HealthReport()
     try:
         _heal_containers(cluster, report)
+        _heal_external_etcd(cluster, report)
         for node in cluster.nodes:
             _heal_inside(cluster, node, report)
         _heal_etcd_alarms(cluster, report)

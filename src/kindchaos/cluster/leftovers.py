@@ -15,6 +15,8 @@ PARKED_DIR = "/etc/kubernetes/kindchaos-parked"
 PARTITION_CHAIN = "KINDCHAOS-PARTITION"
 # The chain that cuts an etcd member from its peers (port 2380 only).
 PEER_CUT_CHAIN = "KINDCHAOS-ETCD-PEERS"
+# The chain that cuts a control plane from external etcd members (their client port 2379 only).
+ETCD_CLIENT_CUT_CHAIN = "KINDCHAOS-ETCD-CLIENTS"
 NODE_UNITS = ("containerd", "kubelet")
 # A Deployment scaled down by a fault carries its earlier replica count here until it is scaled back.
 REPLICAS_ANNOTATION = "kindchaos.dev/replicas-before"

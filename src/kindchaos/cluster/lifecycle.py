@@ -184,7 +184,7 @@ def create_or_reuse(
     made_dir = not cluster_dir.exists()
     control_planes = topology.node_names(name)[: topology.control_planes]
     if etcd is not None and not reuse:
-        external_etcd.check_free(etcd, control_planes)
+        external_etcd.check_free(etcd)
     try:
         cluster_dir.mkdir(parents=True, exist_ok=True)
         if etcd is not None and reuse:

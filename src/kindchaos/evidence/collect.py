@@ -7,6 +7,7 @@ inside the node), so evidence is still collected while the API is down.
 from __future__ import annotations
 
 from kindchaos.cluster.etcd import etcdctl
+from kindchaos.cluster.external_etcd import etcdctl as host_etcdctl
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.nodes import crictl_container, run
 
@@ -33,6 +34,10 @@ def component_log(cluster: Cluster, node: str, component: str, *, tail: int = 20
 
 
 def etcd_endpoint_status(cluster: Cluster, node: str) -> str:
-    """``etcdctl endpoint status --cluster`` from the node's etcd container."""
+    """``etcdctl endpoint status --cluster`` from the node's etcd container; for an external etcd, the
+    operator's own ``member list``, ``endpoint status`` and ``endpoint health`` from the host."""
+    if cluster.etcd is not None:
+        views = (("member", "list"), ("endpoint", "status"), ("endpoint", "health"))
+        return "\n\n".join(host_etcdctl.table(cluster.etcd, *view) for view in views)
     ran = etcdctl(node, "endpoint", "status", "--cluster", "-w", "table")
     return ran.output if ran.code == 0 else f"etcdctl exited {ran.code}: {ran.output}"

@@ -19,8 +19,10 @@ from typing import Any, TypeVar
 from kindchaos.cluster import nodes
 from kindchaos.cluster.etcd import member_list
 from kindchaos.cluster.etcd_tools import install_tools
+from kindchaos.cluster.external_etcd import etcdctl as host_etcdctl
 from kindchaos.cluster.health import HealthReport
 from kindchaos.cluster.lifecycle import Cluster
+from kindchaos.errors import UsageError
 from kindchaos.evidence import attach, chart, collect
 from kindchaos.evidence.checks import CheckBook
 from kindchaos.evidence.findings import Claim, Figure, Finding
@@ -28,7 +30,7 @@ from kindchaos.faults.base import Fault
 from kindchaos.faults.control_plane import ComponentFault
 from kindchaos.observe import figures
 from kindchaos.observe.history.client import Endpoint
-from kindchaos.observe.probes import ApiProbe, Probe, ServiceProbe
+from kindchaos.observe.probes import ApiProbe, Probe, ServiceProbe, etcd_status
 from kindchaos.observe.probes.etcd_status import EtcdStatusProbe
 from kindchaos.observe.timeline import Timeline
 from kindchaos.observe.watches import TimelineRecorder
@@ -92,11 +94,20 @@ class ChaosRun:
         probe.wait_for_first_sample()
         return probe
 
-    def etcd_probe(self, *, vantage: str) -> EtcdStatusProbe:
-        """Every etcd member's status twice a second, asked from ``vantage`` (a node whose etcd stays up)."""
-        install_tools(vantage)
-        members = member_list(vantage)
-        probe = EtcdStatusProbe(vantage=vantage, members=members, timeline=self.timeline).start()
+    def etcd_probe(self, *, vantage: str | None = None) -> EtcdStatusProbe:
+        """Every etcd member's status twice a second, asked from ``vantage`` (a node whose etcd stays up), or
+        from the host when the cluster's etcd is external."""
+        layout = self.cluster.etcd
+        if layout is not None:
+            members = host_etcdctl.member_list(layout)
+            ask = etcd_status.from_host(layout, members)
+        elif vantage is not None:
+            install_tools(vantage)
+            members = member_list(vantage)
+            ask = etcd_status.in_node(vantage, members)
+        else:
+            raise UsageError("a stacked etcd's probe needs a vantage node", hint="pass vantage=<a control plane>")
+        probe = EtcdStatusProbe(ask=ask, members=members, timeline=self.timeline).start()
         self.probes.append(probe)
         probe.wait_for_first_sample()
         return probe
@@ -264,7 +275,8 @@ class ChaosRun:
             isinstance(f, ComponentFault) and f.component.name == "etcd" for f in self.faults
         ):
             node = self.cluster.control_planes[0]
-            attach.text(collect.etcd_endpoint_status(self.cluster, node), name="etcdctl endpoint status")
+            name = "etcdctl member list, endpoint status, health" if self.cluster.etcd else "etcdctl endpoint status"
+            attach.text(collect.etcd_endpoint_status(self.cluster, node), name=name)
         for node in sorted({n for f in self.faults if isinstance(n := getattr(f, "node", None), str)}):
             attach.text(collect.kubectl(self.cluster, "describe", "node", node), name=f"kubectl describe node {node}")
         attach.text(

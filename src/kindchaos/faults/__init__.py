@@ -4,6 +4,12 @@ from kindchaos.faults.base import Fault
 from kindchaos.faults.control_plane import ComponentCrashed, ComponentDown
 from kindchaos.faults.drain import DrainBlocked, NodeCordoned, NodeDrained, drain
 from kindchaos.faults.etcd import EtcdMemberIsolated, SnapshotDamaged, SpaceQuotaExceeded
+from kindchaos.faults.external_etcd import (
+    EtcdMemberCutFromControlPlanes,
+    ExternalMemberFrozen,
+    ExternalMemberLost,
+    ExternalMemberStopped,
+)
 from kindchaos.faults.network import NetworkPartitioned
 from kindchaos.faults.nodes import KubeletStopped, NodeFrozen, NodeStopped, RuntimeStopped
 from kindchaos.faults.processes import ProcessFrozen
@@ -14,7 +20,11 @@ __all__ = [
     "ComponentDown",
     "DeploymentScaledToZero",
     "DrainBlocked",
+    "EtcdMemberCutFromControlPlanes",
     "EtcdMemberIsolated",
+    "ExternalMemberFrozen",
+    "ExternalMemberLost",
+    "ExternalMemberStopped",
     "Fault",
     "KubeletStopped",
     "NetworkPartitioned",

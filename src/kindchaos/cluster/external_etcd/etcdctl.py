@@ -25,17 +25,15 @@ def tls_args(layout: EtcdLayout) -> list[str]:
     return [f"--cacert={ca}", f"--cert={crt}", f"--key={key}"]
 
 
-def command(layout: EtcdLayout, *args: str, endpoints: list[str] | None = None) -> list[str]:
+TIMEOUTS = ("--dial-timeout=2s", "--command-timeout=5s")
+
+
+def command(
+    layout: EtcdLayout, *args: str, endpoints: list[str] | None = None, timeouts: tuple[str, ...] = TIMEOUTS
+) -> list[str]:
     """The full etcdctl command line, as the report shows it (paths, never the keys' contents)."""
     chosen = ",".join(endpoints or layout.endpoints)
-    return [
-        str(bin_dir() / "etcdctl"),
-        f"--endpoints={chosen}",
-        *tls_args(layout),
-        "--dial-timeout=2s",
-        "--command-timeout=5s",
-        *args,
-    ]
+    return [str(bin_dir() / "etcdctl"), f"--endpoints={chosen}", *tls_args(layout), *timeouts, *args]
 
 
 def etcdctl(layout: EtcdLayout, *args: str, endpoints: list[str] | None = None, timeout: float = 30) -> Ran:

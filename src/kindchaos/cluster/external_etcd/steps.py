@@ -42,9 +42,8 @@ def _networks() -> list[dict[str, object]]:
     return found
 
 
-def check_free(layout: EtcdLayout, control_planes: list[str]) -> None:
+def check_free(layout: EtcdLayout) -> None:
     """The member names, the network's name and its subnet are not used by anything else."""
-    del control_planes
     for member in layout.members:
         found = members.state(member.name)
         if found is not None:
@@ -66,8 +65,7 @@ def check_free(layout: EtcdLayout, control_planes: list[str]) -> None:
             )
 
 
-def make_network(layout: EtcdLayout, control_planes: list[str]) -> None:
-    del control_planes
+def make_network(layout: EtcdLayout) -> None:
     shell.run(
         [
             *("docker", "network", "create", "--driver", "bridge"),
@@ -79,16 +77,7 @@ def make_network(layout: EtcdLayout, control_planes: list[str]) -> None:
     )
 
 
-def make_pki(layout: EtcdLayout, control_planes: list[str]) -> None:
-    write_pki(layout, control_planes)
-
-
-def check_certificates(layout: EtcdLayout, control_planes: list[str]) -> None:
-    check_pki(layout, control_planes)
-
-
-def start_members(layout: EtcdLayout, control_planes: list[str]) -> None:
-    del control_planes
+def start_members(layout: EtcdLayout) -> None:
     image = DEFAULT_REFS.etcd
     if not image_exists(image):
         raise ClusterError(f"etcd image {image} is missing", hint="run `kindchaos images build`")
@@ -96,18 +85,27 @@ def start_members(layout: EtcdLayout, control_planes: list[str]) -> None:
         members.start_member(layout, member, image=image)
 
 
-def wait_healthy(layout: EtcdLayout, control_planes: list[str]) -> None:
+TROUBLE = ("fatal", "panic", "error", "not defined", "invalid")
+
+
+def why_it_stopped(log: str) -> str:
+    """The line of a member's log that says why it stopped: the last that names trouble, else the first line."""
+    lines = [" ".join(line.split()) for line in log.splitlines() if line.strip()]
+    named = [line for line in lines if any(word in line.lower() for word in TROUBLE)]
+    return (named[-1] if named else lines[0] if lines else "no log")[:300]
+
+
+def wait_healthy(layout: EtcdLayout) -> None:
     """kubeadm's preflight would ask each endpoint; kind skips it, so ask here: all healthy over TLS."""
-    del control_planes
 
     def healthy() -> None:
         for member in layout.members:
             found = members.state(member.name)
             if found is None or not found.get("Running"):
-                logs = shell.run(["docker", "logs", "--tail", "3", member.name], check=False)
+                logs = shell.run(["docker", "logs", "--tail", "50", member.name], check=False)
                 raise ClusterError(
                     f"etcd member {member.name} is not running ({(found or {}).get('Status')}): "
-                    + " ".join((logs.stdout + logs.stderr).split())[-300:],
+                    + why_it_stopped(logs.stdout + logs.stderr),
                     hint="see `docker logs` of the member; the cluster is removed",
                 )
         all_healthy(layout)
@@ -118,14 +116,18 @@ def wait_healthy(layout: EtcdLayout, control_planes: list[str]) -> None:
         raise ClusterError(f"external etcd did not come up: {exc}", hint="see `docker logs` of the members") from exc
 
 
-Action = Callable[[EtcdLayout, list[str]], None]
-STEPS: tuple[tuple[str, Action], ...] = (
-    ("network", make_network),
-    ("certificates", make_pki),
-    ("certificates checked", check_certificates),
-    ("members started", start_members),
-    ("members healthy", wait_healthy),
-)
+Action = Callable[[EtcdLayout], None]
+
+
+def steps(control_planes: list[str]) -> tuple[tuple[str, Action], ...]:
+    """The bring-up in order; the PKI steps also make and check each control plane's copy."""
+    return (
+        ("network", make_network),
+        ("certificates", lambda layout: write_pki(layout, control_planes)),
+        ("certificates checked", lambda layout: check_pki(layout, control_planes)),
+        ("members started", start_members),
+        ("members healthy", wait_healthy),
+    )
 
 
 def bring_up(layout: EtcdLayout, control_planes: list[str]) -> BringUp:
@@ -133,10 +135,10 @@ def bring_up(layout: EtcdLayout, control_planes: list[str]) -> BringUp:
     done = BringUp()
     status = Status()
     try:
-        for title, action in STEPS:
+        for title, action in steps(control_planes):
             started = time.monotonic()
             with status.step(f"external etcd for {layout.cluster!r}: {title}"):
-                action(layout, control_planes)
+                action(layout)
             done.seconds[title] = time.monotonic() - started
     except BaseException:
         remove(layout.cluster)  # the caller ran check_free first: whatever carries this cluster's label is ours

@@ -1,22 +1,44 @@
-"""An etcd probe: every member's ``endpoint status`` twice a second, from a node whose etcd is not faulted.
+"""An etcd probe: every member's ``endpoint status`` twice a second, asked from where no fault reaches.
 
-etcdctl runs in the node's shell (installed there by the runbook), not in an
-etcd container, so it keeps answering while that node's own member is down.
-Each round records one sample per member: reached or not, its revision, raft
-term and the leader it follows, by member name. Catch-up and election times
-are derived from these samples by the pure functions below.
+On stacked etcd, etcdctl runs in the shell of a node whose member is not faulted (installed there by the
+runbook), not in an etcd container, so it keeps answering while that node's own member is down. On an
+external etcd, it runs on the host with the healthcheck client's certificate. Each round records one sample
+per member: reached or not, its revision, raft term and the leader it follows, by member name. Catch-up and
+election times are derived from these samples by the pure functions below.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
+from kindchaos import shell
 from kindchaos.cluster.etcd import TLS_ARGS, Member, parse_endpoint_status
+from kindchaos.cluster.external_etcd import etcdctl as host_etcdctl
+from kindchaos.cluster.external_etcd.layout import EtcdLayout
 from kindchaos.cluster.nodes import run
 from kindchaos.observe.figures import Sample
 from kindchaos.observe.probes.base import Probe
 from kindchaos.observe.timeline import Timeline
+
+ROUND_TIMEOUTS = ("--dial-timeout=1s", "--command-timeout=1s")
+STATUS = ("endpoint", "status", "-w", "json")
+
+Ask = Callable[[], str]  # one round: etcdctl's JSON for every member that answered
+
+
+def in_node(vantage: str, members: Sequence[Member]) -> Ask:
+    """Ask with the etcdctl installed in node ``vantage``, with the node's healthcheck client certificate."""
+    endpoints = ",".join(u for m in members for u in m.client_urls[:1])
+    command = ("etcdctl", f"--endpoints={endpoints}", *TLS_ARGS, *ROUND_TIMEOUTS, *STATUS)
+    return lambda: run(vantage, *command, timeout=10).stdout
+
+
+def from_host(layout: EtcdLayout, members: Sequence[Member]) -> Ask:
+    """Ask with the host's etcdctl, for members outside the nodes."""
+    endpoints = [u for m in members for u in m.client_urls[:1]]
+    argv = host_etcdctl.command(layout, *STATUS, endpoints=endpoints, timeouts=ROUND_TIMEOUTS)
+    return lambda: shell.run(argv, timeout=10, check=False).stdout
 
 
 class EtcdStatusProbe(Probe):
@@ -25,37 +47,31 @@ class EtcdStatusProbe(Probe):
     def __init__(
         self,
         *,
-        vantage: str,
+        ask: Ask,
         members: Sequence[Member],
         timeline: Timeline,
         name: str = "etcd",
         interval: float = 0.5,
     ) -> None:
         super().__init__(name=name, timeline=timeline, interval=interval)
-        self.vantage = vantage
         self.members = list(members)
-        endpoints = ",".join(u for m in self.members for u in m.client_urls[:1])
-        self._command = (
-            "etcdctl",
-            f"--endpoints={endpoints}",
-            *TLS_ARGS,
-            "--dial-timeout=1s",
-            "--command-timeout=1s",
-            *("endpoint", "status", "-w", "json"),
-        )
+        self._ask = ask
 
     def _loop(self) -> None:
         names = {m.member_id: m.name for m in self.members}
         while not self._stop.is_set():
             mono, wall = time.monotonic(), time.time()
-            output = run(self.vantage, *self._command, timeout=10).stdout
+            output = self._ask().strip()
             try:
-                statuses = {s.member_id: s for s in parse_endpoint_status(output if output.startswith("[") else "")}
+                statuses = {s.endpoint: s for s in parse_endpoint_status(output if output.startswith("[") else "")}
             except ValueError:
                 statuses = {}
             latency = time.monotonic() - mono
             for member in self.members:
-                status = statuses.get(member.member_id)
+                # By endpoint, not by ID: a member replaced at the same address answers under a new ID.
+                status = statuses.get(member.client_urls[0]) if member.client_urls else None
+                if status is not None:
+                    names[status.member_id] = member.name
                 if status is None:
                     self.record(started_mono=mono, started_wall=wall, ok=False, latency=latency, member=member.name)
                 else:
