@@ -221,7 +221,6 @@ def test_external_member_down(chaos: ChaosRun) -> None:
         chaos.figure("read_success_ratio_during_fault", figures.success_ratio(reads), unit="", note="from inject")
         steady_reads = figures.between(api.samples, steady_from, restore)
         chaos.figure("reads_while_writes_steady", len(steady_reads), unit="")
-        chaos.figure("member_stopped_s", outage.figures.get("proven_after_s"), note="docker stop: etcd's own shutdown")
         chaos.check.at_least(
             "reads_succeed",
             figures.success_ratio(steady_reads),
@@ -285,7 +284,7 @@ def test_external_leader_lost(chaos: ChaosRun) -> None:
         chaos.figure("leaderless_s", None if last_led is None else new.mono - last_led, note="probe every 0.5 s")
         chaos.figure("raft_term_before", term_before, unit="")
         chaos.figure("raft_term_after", new.detail["term"], unit="")
-        chaos.figure("old_leader_stopped_s", outage.figures.get("proven_after_s"), note="docker stop: graceful")
+        chaos.figure("old_leader_stopped_s", outage.figures.get("docker_stop_s"), note="docker stop: etcd's own shutdown")
         write_figures(chaos, history, inject, outage.at("restore"))
         chaos.check.at_least(
             "raft_term_rose", new.detail["term"], term_before + 1, what="the new leader's raft term, above the old one"

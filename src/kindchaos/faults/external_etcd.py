@@ -11,6 +11,8 @@ the host still finds the member healthy, so what the fault removes is the path, 
 
 from __future__ import annotations
 
+import time
+
 from kindchaos import shell
 from kindchaos.cluster.external_etcd import etcdctl as host_etcdctl
 from kindchaos.cluster.external_etcd import members, runbook
@@ -35,9 +37,14 @@ def _one_line(text: str, limit: int = 200) -> str:
     return " ".join(text.split())[-limit:]
 
 
+PROOF_TIMEOUTS = ("--dial-timeout=1s", "--command-timeout=2s")  # a live member answers in milliseconds
+
+
 def endpoint_answer(layout: EtcdLayout, member: EtcdMember) -> Ran:
     """``endpoint status`` of one member from the host (exit 0: it answered)."""
-    return host_etcdctl.etcdctl(layout, "endpoint", "status", endpoints=[member.client_url], timeout=20)
+    return host_etcdctl.etcdctl(
+        layout, "endpoint", "status", endpoints=[member.client_url], timeout=20, timeouts=PROOF_TIMEOUTS
+    )
 
 
 def check_member_healthy(layout: EtcdLayout, member: EtcdMember) -> None:
@@ -86,7 +93,9 @@ class ExternalMemberStopped(ExternalMemberFault):
         return f"external etcd member {self.member.name!r} stopped"
 
     def inject(self) -> None:
+        started = time.monotonic()
         shell.run(["docker", "stop", "--time", str(STOP_GRACE_S), self.member.name], timeout=STOP_GRACE_S + 30)
+        self.figures["docker_stop_s"] = time.monotonic() - started
 
     def prove(self) -> None:
         state = self._state()

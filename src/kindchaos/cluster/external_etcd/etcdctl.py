@@ -36,8 +36,14 @@ def command(
     return [str(bin_dir() / "etcdctl"), f"--endpoints={chosen}", *tls_args(layout), *timeouts, *args]
 
 
-def etcdctl(layout: EtcdLayout, *args: str, endpoints: list[str] | None = None, timeout: float = 30) -> Ran:
-    proc = shell.run(command(layout, *args, endpoints=endpoints), timeout=timeout, check=False)
+def etcdctl(
+    layout: EtcdLayout,
+    *args: str,
+    endpoints: list[str] | None = None,
+    timeout: float = 30,
+    timeouts: tuple[str, ...] = TIMEOUTS,
+) -> Ran:
+    proc = shell.run(command(layout, *args, endpoints=endpoints, timeouts=timeouts), timeout=timeout, check=False)
     return Ran(proc.returncode, (proc.stdout + proc.stderr).strip(), proc.stdout.strip())
 
 
