@@ -7,17 +7,19 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 
 import pytest
 
 from kindchaos.cluster.external_etcd import etcdctl as host_etcdctl
+from kindchaos.cluster.external_etcd import members
 from kindchaos.cluster.workload import Workload
 from kindchaos.evidence.scenario import ChaosRun
 from kindchaos.evidence.writes import last_writes_ok, write_figures
 from kindchaos.expect import eventually, stays
-from kindchaos.faults import EtcdMemberCutFromControlPlanes, ExternalMemberStopped, NodeStopped
+from kindchaos.faults import EtcdMemberCutFromControlPlanes, ExternalMemberFrozen, ExternalMemberStopped, NodeStopped
 from kindchaos.faults.control_plane import holder_node, lease
-from kindchaos.faults.external_etcd import check_member_healthy
+from kindchaos.faults.external_etcd import ExternalMemberFault, check_member_healthy
 from kindchaos.observe import figures
 from kindchaos.observe.probes import etcd_status
 from kindchaos.safety.recorder import HistoryRecorder
@@ -284,7 +286,9 @@ def test_external_leader_lost(chaos: ChaosRun) -> None:
         chaos.figure("leaderless_s", None if last_led is None else new.mono - last_led, note="probe every 0.5 s")
         chaos.figure("raft_term_before", term_before, unit="")
         chaos.figure("raft_term_after", new.detail["term"], unit="")
-        chaos.figure("old_leader_stopped_s", outage.figures.get("docker_stop_s"), note="docker stop: etcd's own shutdown")
+        chaos.figure(
+            "old_leader_stopped_s", outage.figures.get("docker_stop_s"), note="docker stop: etcd's own shutdown"
+        )
         write_figures(chaos, history, inject, outage.at("restore"))
         chaos.check.at_least(
             "raft_term_rose", new.detail["term"], term_before + 1, what="the new leader's raft term, above the old one"
@@ -378,31 +382,53 @@ def test_external_quorum_lost(chaos: ChaosRun, workload: Workload) -> None:
         chaos.check_data_safety(history)
 
 
-CUT_HELD_S = 60  # long enough for the apiservers' etcd clients to give up on the silent member
+SILENT_HELD_S = 60  # long enough for the apiservers' etcd clients to give up on the silent member
 
 
-def test_control_planes_cut_from_one_member(chaos: ChaosRun) -> None:
-    """With every control plane's path to one external member (a follower) dropped while the member stays in quorum
-    with its peers, writes through the load balancer keep succeeding [writes_steady] and API reads keep being
-    answered [api_success_ratio]; every operation the clients saw is consistent with one order
-    [history_linearizable], their watchers missed, repeated or reordered no event [watch_guarantees] and no quorum
-    read was stale [no_stale_quorum_read].
+def still_silent(fault: ExternalMemberFault) -> Callable[[], None]:
+    """What must hold all through the hold for the fault to still be what it says: a cut member stays healthy
+    from the host (only the path is gone); a frozen one stays paused."""
+    layout, member = fault.layout, fault.member
+    if isinstance(fault, EtcdMemberCutFromControlPlanes):
+        return lambda: check_member_healthy(layout, member)
 
-    ko: 모든 컨트롤 플레인에서 외부 etcd 멤버 하나(팔로워)로 가는 경로를 끊고 그 멤버는 다른 멤버들과 쿼럼을
-    유지하게 하면, 로드 밸런서를 거친 쓰기는 계속 성공하고 [writes_steady] API 읽기도 계속 응답받습니다
-    [api_success_ratio]. 클라이언트들이 본 모든 연산은 하나의 순서로 설명되고 [history_linearizable],
-    watcher들은 이벤트를 놓치거나 중복하거나 순서를 바꾸지 않았으며 [watch_guarantees], 쿼럼 읽기는
-    오래된 값을 돌려주지 않았습니다 [no_stale_quorum_read].
+    def paused() -> None:
+        state = members.state(member.name) or {}
+        assert state.get("Paused"), f"{member.name}: {state.get('Status')}"
+
+    return paused
+
+
+SILENCES: dict[str, type[ExternalMemberFault]] = {
+    "frozen": ExternalMemberFrozen,
+    "cut": EtcdMemberCutFromControlPlanes,
+}
+
+
+@pytest.mark.parametrize("silence", sorted(SILENCES))
+def test_one_member_silent(chaos: ChaosRun, silence: str) -> None:
+    """With one external member (a follower) silent to the apiservers for 60 s, its container frozen or every
+    control plane's path to it dropped while it stays in quorum with its peers, writes through the load balancer
+    keep succeeding [writes_steady] and API reads keep being answered [api_success_ratio]; every operation the
+    clients saw is consistent with one order [history_linearizable], their watchers missed, repeated or reordered
+    no event [watch_guarantees] and no quorum read was stale [no_stale_quorum_read].
+
+    ko: 외부 etcd 멤버 하나(팔로워)가 60초 동안 apiserver에게 응답하지 않으면(컨테이너가 얼어붙거나, 그 멤버는
+    다른 멤버들과 쿼럼을 유지한 채 모든 컨트롤 플레인에서 그 멤버로 가는 경로가 끊기면) 로드 밸런서를 거친
+    쓰기는 계속 성공하고 [writes_steady] API 읽기도 계속 응답받습니다 [api_success_ratio]. 클라이언트들이 본
+    모든 연산은 하나의 순서로 설명되고 [history_linearizable], watcher들은 이벤트를 놓치거나 중복하거나
+    순서를 바꾸지 않았으며 [watch_guarantees], 쿼럼 읽기는 오래된 값을 돌려주지 않았습니다
+    [no_stale_quorum_read].
     """
     cluster = chaos.cluster
     _, followers = roles(chaos)
-    cut = followers[-1]
+    silent = followers[-1]
     chaos.etcd_probe()
     api = chaos.api_probe()
     history = new_history(chaos, via=cluster.control_planes[-1])
     with (
-        chaos.fault(EtcdMemberCutFromControlPlanes(cluster, cut)) as fault,
-        chaos.step(f"during: the control planes cut from {cut} for {CUT_HELD_S} s"),
+        chaos.fault(SILENCES[silence](cluster, silent)) as fault,
+        chaos.step(f"during: {silent} {silence} for {SILENT_HELD_S} s"),
     ):
         chaos.check.reaches(
             "writes_steady",
@@ -412,31 +438,28 @@ def test_control_planes_cut_from_one_member(chaos: ChaosRun) -> None:
         )
         proven = fault.at("proven")
         assert proven is not None
-        # A fixed hold, so the apiservers' clients meet the silent member for longer than their keepalives; the
-        # member must stay healthy from the host throughout, or the fault is no longer a cut path.
-        layout = cluster.etcd
-        assert layout is not None
-        member = layout.member(cut)
+        # A fixed hold, so the apiservers' clients meet the silent member for longer than their keepalives, with
+        # the fault checked all through it.
         stays(
-            lambda: check_member_healthy(layout, member),
-            during=max(0.0, CUT_HELD_S - (time.monotonic() - proven)),
+            still_silent(fault),
+            during=max(0.0, SILENT_HELD_S - (time.monotonic() - proven)),
             interval=5,
-            expected=f"{cut} healthy from the host while cut from the control planes",
+            expected=f"{silent} still {silence}",
         )
     inject, restore = fault.at("inject"), fault.at("restore")
-    with chaos.step("after: what the cut cost the API; the history checked"):
+    with chaos.step(f"after: what the {silence} member cost the API; the history checked"):
         during = figures.between(api.samples, inject, restore)
         failed = [s for s in during if not s.ok]
-        chaos.figure("api_requests_during_cut", len(during), unit="")
-        chaos.figure("api_failed_during_cut", len(failed), unit="")
+        chaos.figure("api_requests_during_fault", len(during), unit="")
+        chaos.figure("api_failed_during_fault", len(failed), unit="")
         chaos.figure("api_failure_window_s", (failed[-1].mono - failed[0].mono) if failed else 0.0)
         latencies = sorted(s.latency for s in during)
-        chaos.figure("api_latency_max_during_cut_s", latencies[-1] if latencies else None)
+        chaos.figure("api_latency_max_during_fault_s", latencies[-1] if latencies else None)
         write_figures(chaos, history, inject, restore)
         chaos.check.at_least(
             "api_success_ratio",
             figures.success_ratio(during),
             MIN_API_SUCCESS_RATIO,
-            what="share of API requests answered with the control planes cut from one member",
+            what=f"share of API requests answered with one member {silence}",
         )
         chaos.check_data_safety(history)
