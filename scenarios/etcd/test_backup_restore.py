@@ -42,7 +42,7 @@ from kindchaos.expect import eventually
 from kindchaos.faults import ComponentDown
 from kindchaos.faults.etcd import DAMAGES, SnapshotDamaged
 from kindchaos.observe import figures
-from kindchaos.safety.restore import after_restore
+from kindchaos.runbooks.snapshot_checks import check_snapshot_state
 
 pytestmark = [
     pytest.mark.topology("single"),
@@ -138,34 +138,14 @@ def backup_and_restore(chaos: ChaosRun, *, restore: Restore = restore_into_new_d
         running_from = data_dir(read_manifest(node))
         revision = current_revision(node)
         chaos.figure("revision_after_restore", revision, unit="", note=f"snapshot revision {status.revision}")
-        after = markers.versions()
-        created_after = sorted(set(after) - set(at_snapshot))
-        lost = sorted(set(at_snapshot) - set(after))
-        chaos.check.that(
-            "created_after_gone",
-            not created_after and not markers.namespace_exists(later_namespace),
-            what=f"objects created after the snapshot (a marker, namespace {later_namespace}) are gone",
-            measured=f"objects created after the snapshot are still there: {created_after}"
-            if created_after
-            else f"gone; namespace {later_namespace} exists: {markers.namespace_exists(later_namespace)}",
-        )
-        chaos.check.that(
-            "deleted_after_back",
-            not lost and after == at_snapshot,
-            what="exactly the snapshot's markers, at their resourceVersions (the one deleted after it is back)",
-            measured=f"objects in the snapshot are missing: {lost}" if lost else f"markers {after}",
-        )
-        restored = after_restore(
-            checked.history, checked.resolution, history.keys, status.revision, history.read_objects()
-        )
-        chaos.figure("history_writes_lost_by_restore", len(restored.lost), unit="", note="committed after the snapshot")
-        chaos.figure("history_keys_as_at_snapshot", len(restored.kept), unit="", note=f"of {len(history.keys)}")
-        chaos.check.that(
-            "history_restored_to_snapshot",
-            restored.holds,
-            restored.summary(),
-            what="every history key as its last write at or below the snapshot's revision left it, and exactly the "
-            "writes committed after that revision lost (at least one)",
+        check_snapshot_state(
+            chaos,
+            markers,
+            at_snapshot=at_snapshot,
+            later_namespace=later_namespace,
+            history=history,
+            checked=checked,
+            snapshot_revision=status.revision,
         )
         chaos.check.equals("runs_from_new_dir", running_from, target, what="etcd's data volume")
         chaos.check.at_least(

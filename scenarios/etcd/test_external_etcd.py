@@ -21,7 +21,17 @@ from kindchaos.faults import EtcdMemberCutFromControlPlanes, ExternalMemberFroze
 from kindchaos.faults.control_plane import holder_node, lease
 from kindchaos.faults.external_etcd import ExternalMemberFault, check_member_healthy
 from kindchaos.observe import figures
-from kindchaos.observe.probes import etcd_status
+from kindchaos.runbooks.etcd_member_loss import (
+    CATCH_UP_S,
+    NEW_LEADER_S,
+    QUORUM_FAILING_HELD_S,
+    WRITES_STEADY_S,
+    check_caught_up,
+    check_new_leader,
+    check_writes_failing,
+    check_writes_steady,
+    report_election,
+)
 from kindchaos.safety.recorder import HistoryRecorder
 
 pytestmark = [
@@ -32,17 +42,10 @@ pytestmark = [
     pytest.mark.slow,
 ]
 
-# The same budgets as the stacked twins, so the two layouts are held to one standard.
-CATCH_UP_S = 60
-WRITES_STEADY_S = 10
-WRITES_STEADY_WITHIN_S = 60
-NEW_LEADER_S = 10
-QUORUM_FAILING_HELD_S = 15
-WRITES_FAIL_WITHIN_S = 30  # a fixed wait: writes failing once the second member is down
+# The budgets of the checks both layouts share live in kindchaos.runbooks.etcd_member_loss.
 WRITES_BACK_S = 60  # budget: the first write accepted, from the return of the member that restores quorum
 WRITES_BACK_WITHIN_S = 120  # a fixed wait, longer than the budget it precedes
 MIN_API_SUCCESS_RATIO = 0.95
-NODE_DOWN_HELD_S = 20
 
 
 def roles(chaos: ChaosRun) -> tuple[str, list[str]]:
@@ -105,12 +108,7 @@ def test_control_plane_node_lost_keeps_every_member(chaos: ChaosRun) -> None:
         chaos.fault(NodeStopped(cluster, lost)) as stopped,
         chaos.step(f"during: with {lost} stopped, every etcd member healthy; writes succeed"),
     ):
-        chaos.check.reaches(
-            "writes_steady",
-            lambda: last_writes_ok(history, WRITES_STEADY_S),
-            budget=WRITES_STEADY_WITHIN_S,
-            what=f"{WRITES_STEADY_S} s in a row of answered writes through the load balancer, from the proof",
-        )
+        check_writes_steady(chaos, history)
         attach_view(chaos, "member", "list")
         attach_view(chaos, "endpoint", "status")
         members = host_etcdctl.member_list(cluster.etcd) if cluster.etcd else []
@@ -175,13 +173,7 @@ def test_external_member_down(chaos: ChaosRun) -> None:
         chaos.fault(ExternalMemberStopped(cluster, down)) as outage,
         chaos.step(f"during: writes all succeed for {WRITES_STEADY_S} s with {down} stopped"),
     ):
-        chaos.check.reaches(
-            "writes_steady",
-            lambda: last_writes_ok(history, WRITES_STEADY_S),
-            budget=WRITES_STEADY_WITHIN_S,
-            what=f"{WRITES_STEADY_S} s in a row of answered writes through the load balancer, from the proof",
-        )
-        steady_from = time.monotonic() - WRITES_STEADY_S
+        steady_from = check_writes_steady(chaos, history)
         attach_view(chaos, "member", "list")
         attach_view(chaos, "endpoint", "health")
         members = host_etcdctl.member_list(cluster.etcd) if cluster.etcd else []
@@ -202,22 +194,7 @@ def test_external_member_down(chaos: ChaosRun) -> None:
     assert inject is not None and restore is not None and returned is not None
     with chaos.step(f"after: {down} catches up within {CATCH_UP_S} s; the history checked"):
         others = [n for n in cluster.etcd.names if n != down] if cluster.etcd else []
-        target = etcd_status.highest_revision(probe.samples, others, at=restore)
-        assert target is not None, "no revision from the other members before the restore"
-        # A fixed wait; the catch-up time is read from the probe's samples and held to its budget below.
-        eventually(
-            lambda: etcd_status.caught_up(probe.samples, down, revision=target, after=returned) is not None,
-            within=CATCH_UP_S * 2,
-            expected=f"{down} at revision {target} or later",
-            interval=0.5,
-        )
-        caught = etcd_status.caught_up(probe.samples, down, revision=target, after=returned)
-        chaos.check.within(
-            "caught_up",
-            None if caught is None else caught - returned,
-            budget=CATCH_UP_S,
-            what=f"{down} at the others' revision {target}, from its start",
-        )
+        check_caught_up(chaos, probe, down, others, restore=restore, returned=returned)
         write_figures(chaos, history, inject, restore)
         reads = figures.between(api.samples, inject, restore)
         chaos.figure("read_success_ratio_during_fault", figures.success_ratio(reads), unit="", note="from inject")
@@ -256,44 +233,10 @@ def test_external_leader_lost(chaos: ChaosRun) -> None:
     ):
         inject = outage.at("inject")
         assert inject is not None
-        # A fixed wait; the election time is read from the probe's samples and held to its budget below.
-        eventually(
-            lambda: etcd_status.leader_seen(probe.samples, other_than=leader, after=inject) is not None,
-            within=NEW_LEADER_S * 3,
-            expected="a new etcd leader",
-            interval=0.5,
-        )
-        new = etcd_status.leader_seen(probe.samples, other_than=leader, after=inject)
-        assert new is not None
-        chaos.check.within(
-            "new_leader_elected",
-            new.mono - inject,
-            budget=NEW_LEADER_S,
-            what=f"a member other than {leader} leading, from the inject",
-            note=str(new.detail),
-        )
-        chaos.check.reaches(
-            "writes_back_soon",
-            lambda: last_writes_ok(history, 5),
-            budget=WRITES_STEADY_WITHIN_S,
-            what="5 s in a row of answered writes through the load balancer, from the new leader",
-        )
+        new = check_new_leader(chaos, probe, history, leader=leader, inject=inject)
     with chaos.step("after: election figures; the history checked"):
-        last_led = max(
-            (s.mono for s in probe.samples if s.ok and s.mono < new.mono and s.detail.get("leader") == leader),
-            default=None,
-        )
-        chaos.figure("leaderless_s", None if last_led is None else new.mono - last_led, note="probe every 0.5 s")
-        chaos.figure("raft_term_before", term_before, unit="")
-        chaos.figure("raft_term_after", new.detail["term"], unit="")
-        chaos.figure(
-            "old_leader_stopped_s", outage.figures.get("docker_stop_s"), note="docker stop: etcd's own shutdown"
-        )
-        write_figures(chaos, history, inject, outage.at("restore"))
-        chaos.check.at_least(
-            "raft_term_rose", new.detail["term"], term_before + 1, what="the new leader's raft term, above the old one"
-        )
-        chaos.check_data_safety(history)
+        stopped = (outage.figures.get("docker_stop_s"), "docker stop: etcd's own shutdown")
+        report_election(chaos, probe, history, outage, leader=leader, new=new, term_before=term_before, stopped=stopped)
 
 
 def test_external_quorum_lost(chaos: ChaosRun, workload: Workload) -> None:
@@ -323,19 +266,7 @@ def test_external_quorum_lost(chaos: ChaosRun, workload: Workload) -> None:
         chaos.fault(ExternalMemberStopped(cluster, second)) as two,
         chaos.step(f"during: every write fails for {QUORUM_FAILING_HELD_S} s; the Service answers"),
     ):
-
-        def writes_failing() -> None:
-            recent = history.samples[-2:]
-            assert recent and not any(s.ok for s in recent), f"a write succeeded: {recent}"
-
-        eventually(writes_failing, within=WRITES_FAIL_WITHIN_S, expected="writes failing without quorum")
-        chaos.check.stays(
-            "writes_failing",
-            writes_failing,
-            during=QUORUM_FAILING_HELD_S,
-            interval=1,
-            expected="the last two writes through the load balancer unanswered",
-        )
+        check_writes_failing(chaos, history)
         lost = host_etcdctl.etcdctl(layout, "endpoint", "health")
         chaos.attach_text(f"exit {lost.code}\n{lost.output}", name="etcdctl endpoint health (host)")
         chaos.check.that(
@@ -430,12 +361,7 @@ def test_one_member_silent(chaos: ChaosRun, silence: str) -> None:
         chaos.fault(SILENCES[silence](cluster, silent)) as fault,
         chaos.step(f"during: {silent} {silence} for {SILENT_HELD_S} s"),
     ):
-        chaos.check.reaches(
-            "writes_steady",
-            lambda: last_writes_ok(history, WRITES_STEADY_S),
-            budget=WRITES_STEADY_WITHIN_S,
-            what=f"{WRITES_STEADY_S} s in a row of answered writes through the load balancer, from the proof",
-        )
+        check_writes_steady(chaos, history)
         proven = fault.at("proven")
         assert proven is not None
         # A fixed hold, so the apiservers' clients meet the silent member for longer than their keepalives, with

@@ -18,13 +18,13 @@ from kindchaos.cluster.external_etcd.layout import EtcdLayout
 from kindchaos.cluster.markers import Markers
 from kindchaos.cluster.readiness import wait_ready
 from kindchaos.evidence.scenario import ChaosRun
-from kindchaos.evidence.writes import acknowledged, last_writes_ok, write_figures
+from kindchaos.evidence.writes import acknowledged, write_figures
 from kindchaos.expect import eventually
 from kindchaos.faults import ComponentDown, ExternalMemberLost
 from kindchaos.observe import figures
 from kindchaos.observe.figures import Sample
-from kindchaos.observe.probes import etcd_status
-from kindchaos.safety.restore import after_restore
+from kindchaos.runbooks.etcd_member_loss import check_caught_up, check_writes_steady
+from kindchaos.runbooks.snapshot_checks import check_snapshot_state
 
 pytestmark = [
     pytest.mark.topology("ha-external"),
@@ -33,9 +33,6 @@ pytestmark = [
     pytest.mark.slow,
 ]
 
-WRITES_STEADY_S = 10
-WRITES_STEADY_WITHIN_S = 60
-CATCH_UP_S = 60  # budget: the new member at the others' revision, from its start
 WRITES_EACH_SIDE = 10  # acknowledged history writes before the snapshot, and after it
 WRITES_WITHIN_S = 60  # a fixed wait: a client answers about 2.5 writes a second
 HEALTHY_AFTER_START_S = 300  # budget: nodes Ready and leaders renewing, from the members' start
@@ -93,12 +90,7 @@ def test_external_member_replaced(chaos: ChaosRun) -> None:
         chaos.fault(ExternalMemberLost(cluster, lost_name)) as lost,
         chaos.step(f"during: {lost_name}'s machine gone; writes succeed on the other two"),
     ):
-        chaos.check.reaches(
-            "writes_steady",
-            lambda: last_writes_ok(history, WRITES_STEADY_S),
-            budget=WRITES_STEADY_WITHIN_S,
-            what=f"{WRITES_STEADY_S} s in a row of answered writes through the load balancer, from the proof",
-        )
+        check_writes_steady(chaos, history)
         chaos.attach_text(host_etcdctl.table(layout, "endpoint", "health"), name="etcdctl endpoint health (lost)")
     inject, replaced = lost.at("inject"), lost.at("replaced")
     assert inject is not None and replaced is not None
@@ -117,22 +109,7 @@ def test_external_member_replaced(chaos: ChaosRun) -> None:
         assert started is not None, [s.title for s in lost.steps]
         new_start = replaced - sum(s.seconds for s in lost.steps[lost.steps.index(started) + 1 :])
         others = [n for n in layout.names if n != lost_name]
-        target = etcd_status.highest_revision(probe.samples, others, at=new_start)
-        assert target is not None, "no revision from the other members before the new member started"
-        # A fixed wait; the catch-up time is read from the probe's samples and held to its budget below.
-        eventually(
-            lambda: etcd_status.caught_up(probe.samples, lost_name, revision=target, after=new_start) is not None,
-            within=CATCH_UP_S * 2,
-            expected=f"{lost_name} at revision {target} or later",
-            interval=0.5,
-        )
-        caught = etcd_status.caught_up(probe.samples, lost_name, revision=target, after=new_start)
-        chaos.check.within(
-            "caught_up",
-            None if caught is None else caught - new_start,
-            budget=CATCH_UP_S,
-            what=f"the new {lost_name} at the others' revision {target}, from its start",
-        )
+        check_caught_up(chaos, probe, lost_name, others, restore=new_start, returned=new_start)
         rounds, short = quorum_rounds(probe.samples, inject, replaced)
         chaos.check.that(
             "quorum_never_lost",
@@ -239,31 +216,14 @@ def test_external_snapshot_restore(chaos: ChaosRun, tmp_path: Path) -> None:
         chaos.check.at_least(
             "revisions_bumped", revision, status.revision + BUMP_REVISION + 1, what="etcd's revision after the restore"
         )
-        after = markers.versions()
-        created_after = sorted(set(after) - set(at_snapshot))
-        lost = sorted(set(at_snapshot) - set(after))
-        chaos.check.that(
-            "created_after_gone",
-            not created_after and not markers.namespace_exists(later_namespace),
-            what=f"objects created after the snapshot (a marker, namespace {later_namespace}) are gone",
-            measured=f"still there: {created_after}" if created_after else "gone",
-        )
-        chaos.check.that(
-            "deleted_after_back",
-            not lost and after == at_snapshot,
-            what="exactly the snapshot's markers, at their resourceVersions (the one deleted after it is back)",
-            measured=f"missing: {lost}" if lost else f"markers {after}",
-        )
-        restored = after_restore(
-            checked.history, checked.resolution, history.keys, status.revision, history.read_objects()
-        )
-        chaos.figure("history_writes_lost_by_restore", len(restored.lost), unit="", note="committed after the snapshot")
-        chaos.check.that(
-            "history_restored_to_snapshot",
-            restored.holds,
-            restored.summary(),
-            what="every history key as its last write at or below the snapshot's revision left it, and exactly the "
-            "writes committed after that revision lost (at least one)",
+        check_snapshot_state(
+            chaos,
+            markers,
+            at_snapshot=at_snapshot,
+            later_namespace=later_namespace,
+            history=history,
+            checked=checked,
+            snapshot_revision=status.revision,
         )
         chaos.check.within(
             "healthy_after_start",

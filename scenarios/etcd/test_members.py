@@ -17,7 +17,17 @@ from kindchaos.expect import eventually
 from kindchaos.faults import ComponentDown, EtcdMemberIsolated
 from kindchaos.faults.control_plane import BACKOFF_WITHIN
 from kindchaos.observe import figures
-from kindchaos.observe.probes import etcd_status
+from kindchaos.runbooks.etcd_member_loss import (
+    CATCH_UP_S,
+    NEW_LEADER_S,
+    QUORUM_FAILING_HELD_S,
+    WRITES_STEADY_S,
+    check_caught_up,
+    check_new_leader,
+    check_writes_failing,
+    check_writes_steady,
+    report_election,
+)
 from kindchaos.safety.linearizability import describe
 from kindchaos.safety.recorder import HistoryRecorder
 
@@ -29,12 +39,6 @@ pytestmark = [
     pytest.mark.slow,
 ]
 
-CATCH_UP_S = 60
-WRITES_STEADY_S = 10  # writes all succeeding for this long while the member is down
-WRITES_STEADY_WITHIN_S = 60  # haproxy needs a few failed health checks to take the member-less apiserver out
-NEW_LEADER_S = 10
-QUORUM_FAILING_HELD_S = 15
-WRITES_FAIL_WITHIN_S = 30  # budget: writes failing once the second member is down (haproxy, apiservers' health)
 # Budget: the first write accepted, from the return (new container running) of the member that restores
 # quorum. kubelet's restart back-off before that return depends on earlier outages of the same static pod in
 # the run (87 s in one catalogue run), so it is a figure, as for every control-plane budget.
@@ -79,33 +83,12 @@ def test_one_member_down(chaos: ChaosRun) -> None:
         chaos.fault(ComponentDown(cluster, "etcd", node=down)) as outage,
         chaos.step(f"during: writes all succeed for {WRITES_STEADY_S} s with {down}'s member down"),
     ):
-        chaos.check.reaches(
-            "writes_steady",
-            lambda: last_writes_ok(history, WRITES_STEADY_S),
-            budget=WRITES_STEADY_WITHIN_S,
-            what=f"{WRITES_STEADY_S} s in a row of answered writes through the load balancer, from the proof",
-        )
-        steady_from = time.monotonic() - WRITES_STEADY_S
+        steady_from = check_writes_steady(chaos, history)
     inject, restore, returned = outage.at("inject"), outage.at("restore"), outage.at("returned")
     assert inject is not None and restore is not None and returned is not None
     with chaos.step(f"after: {down} catches up within {CATCH_UP_S} s; the history checked"):
         others = [n for n in cluster.control_planes if n != down]
-        target = etcd_status.highest_revision(probe.samples, others, at=restore)
-        assert target is not None, "no revision from the other members before the restore"
-        # A fixed wait; the catch-up time is read from the probe's samples and held to its budget below.
-        eventually(
-            lambda: etcd_status.caught_up(probe.samples, down, revision=target, after=returned) is not None,
-            within=CATCH_UP_S * 2,
-            expected=f"{down} at revision {target} or later",
-            interval=0.5,
-        )
-        caught = etcd_status.caught_up(probe.samples, down, revision=target, after=returned)
-        chaos.check.within(
-            "caught_up",
-            None if caught is None else caught - returned,
-            budget=CATCH_UP_S,
-            what=f"{down} at the others' revision {target}, from its start",
-        )
+        check_caught_up(chaos, probe, down, others, restore=restore, returned=returned)
         write_figures(chaos, history, inject, restore)
         reads = figures.between(api.samples, inject, restore)
         chaos.figure("read_success_ratio_during_fault", figures.success_ratio(reads), unit="", note="from inject")
@@ -187,42 +170,10 @@ def test_leader_lost(chaos: ChaosRun) -> None:
     ):
         inject = outage.at("inject")
         assert inject is not None
-        # A fixed wait; the election time is read from the probe's samples and held to its budget below.
-        eventually(
-            lambda: etcd_status.leader_seen(probe.samples, other_than=leader, after=inject) is not None,
-            within=NEW_LEADER_S * 3,
-            expected="a new etcd leader",
-            interval=0.5,
-        )
-        new = etcd_status.leader_seen(probe.samples, other_than=leader, after=inject)
-        assert new is not None
-        chaos.check.within(
-            "new_leader_elected",
-            new.mono - inject,
-            budget=NEW_LEADER_S,
-            what=f"a member other than {leader} leading, from the inject",
-            note=str(new.detail),
-        )
-        chaos.check.reaches(
-            "writes_back_soon",
-            lambda: last_writes_ok(history, 5),
-            budget=WRITES_STEADY_WITHIN_S,
-            what="5 s in a row of answered writes through the load balancer, from the new leader",
-        )
+        new = check_new_leader(chaos, probe, history, leader=leader, inject=inject)
     with chaos.step("after: election figures; the history checked"):
-        last_led = max(
-            (s.mono for s in probe.samples if s.ok and s.mono < new.mono and s.detail.get("leader") == leader),
-            default=None,
-        )
-        chaos.figure("leaderless_s", None if last_led is None else new.mono - last_led, note="probe every 0.5 s")
-        chaos.figure("raft_term_before", term_before, unit="")
-        chaos.figure("raft_term_after", new.detail["term"], unit="")
-        chaos.figure("old_leader_stopped_s", outage.figures.get("proven_after_s"), note="kubelet stops etcd gracefully")
-        write_figures(chaos, history, inject, outage.at("restore"))
-        chaos.check.at_least(
-            "raft_term_rose", new.detail["term"], term_before + 1, what="the new leader's raft term, above the old one"
-        )
-        chaos.check_data_safety(history)
+        stopped = (outage.figures.get("proven_after_s"), "kubelet stops etcd gracefully")
+        report_election(chaos, probe, history, outage, leader=leader, new=new, term_before=term_before, stopped=stopped)
 
 
 def test_quorum_lost(chaos: ChaosRun, workload: Workload) -> None:
@@ -253,19 +204,7 @@ def test_quorum_lost(chaos: ChaosRun, workload: Workload) -> None:
         chaos.fault(ComponentDown(cluster, "etcd", node=second)) as two,
         chaos.step(f"during: every write fails for {QUORUM_FAILING_HELD_S} s; the Service answers"),
     ):
-
-        def writes_failing() -> None:
-            recent = history.samples[-2:]
-            assert recent and not any(s.ok for s in recent), f"a write succeeded: {recent}"
-
-        eventually(writes_failing, within=WRITES_FAIL_WITHIN_S, expected="writes failing without quorum")
-        chaos.check.stays(
-            "writes_failing",
-            writes_failing,
-            during=QUORUM_FAILING_HELD_S,
-            interval=1,
-            expected="the last two writes through the load balancer unanswered",
-        )
+        check_writes_failing(chaos, history)
         lost = has_quorum(vantage)
         chaos.attach_text(f"exit {lost.code}\n{lost.output}", name=f"etcdctl endpoint health on {vantage}")
         chaos.check.that(
