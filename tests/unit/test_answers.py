@@ -181,3 +181,14 @@ def test_stacked_and_external_twins_are_set_side_by_side_with_their_outcomes() -
 def test_no_twin_in_the_findings_means_no_layouts_section() -> None:
     text = to_markdown(build_sheet(document(finding("a", "passed")), lang="en"))
     assert "Stacked or external etcd" not in text
+
+
+def test_a_threshold_check_shows_its_own_value_in_the_layouts_table() -> None:
+    """``at_least`` checks record their value on the check, not as a figure."""
+    external = finding(
+        "scenarios/etcd/test_external_etcd.py::test_control_plane_node_lost_keeps_every_member", "passed"
+    )
+    external["figures"] = []
+    external["checks"] = [{"name": "api_success_ratio", "held": True, "value": 1.0}]
+    text = to_markdown(build_sheet(document(external), lang="en"))
+    assert "| share of API requests answered (`api_success_ratio`) | — | 1.00 ✅ |" in text, text

@@ -30,10 +30,19 @@ class Pair:
     stacked: str  # test id, as findings.json records it
     external: str
     measures: tuple[Measure, ...]
+    recovery: tuple[tuple[str, str], tuple[str, str]] = (("", ""), ("", ""))  # what each run's restore did (en, ko)
 
 
 STACKED_MEMBERS = "scenarios/etcd/test_members.py::"
 EXTERNAL = "scenarios/etcd/test_external_etcd.py::"
+STATIC_POD_BACK = (
+    "etcd's manifest moved back into /etc/kubernetes/manifests; kubelet starts the static pod",
+    "etcd 매니페스트를 /etc/kubernetes/manifests로 되돌리면 kubelet이 정적 파드를 시작",
+)
+CONTAINER_BACK = (
+    "the member's container started again with its data (`docker start`; on a machine, `systemctl start etcd`)",
+    "멤버 컨테이너를 데이터 그대로 다시 시작 (`docker start`; 실제 머신에서는 `systemctl start etcd`)",
+)
 WRITES_FAILED = Measure("writes_failed_during_fault", "writes failed during the fault", "장애 중 실패한 쓰기")
 PAIRS = (
     Pair(
@@ -50,6 +59,10 @@ PAIRS = (
             Measure("api_success_ratio", "share of API requests answered", "응답받은 API 요청 비율"),
             WRITES_FAILED,
         ),
+        (
+            ("the node started again; its etcd member rejoins", "노드를 다시 시작하면 그 etcd 멤버가 다시 합류"),
+            ("the node started again; no etcd member to recover", "노드를 다시 시작; 되살릴 etcd 멤버 없음"),
+        ),
     ),
     Pair(
         "One etcd member (a follower) down",
@@ -61,6 +74,7 @@ PAIRS = (
             WRITES_FAILED,
             Measure("caught_up", "member caught up after its return (s)", "돌아온 멤버가 따라잡기까지 (초)"),
         ),
+        (STATIC_POD_BACK, CONTAINER_BACK),
     ),
     Pair(
         "The etcd leader down",
@@ -72,6 +86,7 @@ PAIRS = (
             Measure("leaderless_s", "no leader seen (s)", "리더가 보이지 않은 시간 (초)"),
             WRITES_FAILED,
         ),
+        (STATIC_POD_BACK, CONTAINER_BACK),
     ),
     Pair(
         "Quorum lost (two members down)",
@@ -83,21 +98,22 @@ PAIRS = (
             Measure("writes_back", "first write after quorum returned (s)", "쿼럼 복귀 후 첫 쓰기까지 (초)"),
             Measure("service_answered", "share of Service requests answered", "응답받은 Service 요청 비율"),
         ),
+        (STATIC_POD_BACK, CONTAINER_BACK),
     ),
 )
 
 
 def _cell(finding: dict[str, Any] | None, name: str) -> str:
+    """A check's value and mark, else a figure's value, else ``—``."""
     if finding is None:
         return "—"
     checks = {c.get("name"): c for c in finding.get("checks") or [] if isinstance(c, dict)}
     values = {f.get("name"): f for f in finding.get("figures") or [] if isinstance(f, dict)}
-    figure = values.get(name)
-    if figure is None:
+    check, figure = checks.get(name), values.get(name)
+    if check is None and figure is None:
         return "—"
-    value = figure.get("value")
-    text = f"{value:.2f}" if isinstance(value, float) else str(value)
-    check = checks.get(name)
+    value = (check if check is not None and "value" in check else figure or {}).get("value")
+    text = "—" if value is None else f"{value:.2f}" if isinstance(value, float) else str(value)
     if check is not None:
         text += " ✅" if check.get("held") else " ❌"
     return text
@@ -133,10 +149,14 @@ def to_markdown(document: dict[str, Any], lang: str) -> list[str]:
             lines.append(
                 f"| {label} (`{measure.name}`) | {_cell(stacked, measure.name)} | {_cell(external, measure.name)} |"
             )
+        index = 1 if lang == "ko" else 0
+        (stacked_recovery, external_recovery) = (pair.recovery[0][index], pair.recovery[1][index])
         lines += [
             "",
-            f"- {w['layouts_stacked']}: `{pair.stacked}`, {_source(stacked, w)}",
-            f"- {w['layouts_external']}: `{pair.external}`, {_source(external, w)}",
+            f"- {w['layouts_stacked']}: `{pair.stacked}`, {_source(stacked, w)}; {w['layouts_recovery']}: "
+            f"{stacked_recovery}",
+            f"- {w['layouts_external']}: `{pair.external}`, {_source(external, w)}; {w['layouts_recovery']}: "
+            f"{external_recovery}",
         ]
     if not lines:
         return []

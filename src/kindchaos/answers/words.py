@@ -46,6 +46,7 @@ WORDS: dict[str, dict[str, str]] = {
         "layouts_external": "external (`ha-external`)",
         "layouts_missing": "no finding yet",
         "layouts_source": "{outcome} in the run of {date}",
+        "layouts_recovery": "the run's recovery",
     },
     "ko": {
         "title": "구성 요소가 장애를 일으키면: 실제 클러스터에서 측정한 답변",
@@ -91,6 +92,7 @@ WORDS: dict[str, dict[str, str]] = {
         "layouts_external": "external (`ha-external`)",
         "layouts_missing": "아직 결과 없음",
         "layouts_source": "{date} 실행에서 {outcome}",
+        "layouts_recovery": "그 실행의 복구",
     },
 }
 
