@@ -21,6 +21,7 @@ from pytest_kind import KindCluster
 from kindchaos import shell
 from kindchaos.cluster.api import api_client
 from kindchaos.cluster.external_etcd import steps as external_etcd
+from kindchaos.cluster.external_etcd.certificates import check_pki
 from kindchaos.cluster.external_etcd.layout import EtcdLayout
 from kindchaos.cluster.topology import Topology
 from kindchaos.errors import ClusterError
@@ -188,6 +189,7 @@ def create_or_reuse(
     try:
         cluster_dir.mkdir(parents=True, exist_ok=True)
         if etcd is not None and reuse:
+            check_pki(etcd, control_planes)  # a file gone since the create shows here, not as a crash loop later
             external_etcd.ensure_running(etcd)
         elif etcd is not None:
             etcd_seconds = external_etcd.bring_up(etcd, control_planes).seconds
