@@ -72,7 +72,12 @@ def save_snapshot(node: str, path: str) -> Timed:
 
 
 def snapshot_status(node: str, path: str) -> SnapshotStatus:
-    found = json.loads(output(node, "etcdutl", "snapshot", "status", path, "-w", "json"))
+    return parse_snapshot_status(output(node, "etcdutl", "snapshot", "status", path, "-w", "json"))
+
+
+def parse_snapshot_status(text: str) -> SnapshotStatus:
+    """``etcdutl snapshot status -w json``, wherever it ran (a node, or the host for an external etcd)."""
+    found = json.loads(text)
     return SnapshotStatus(
         hash=int(found["hash"]),
         revision=int(found["revision"]),

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kindchaos import shell
-from kindchaos.cluster.etcd_tools import BUMP_REVISION, SnapshotStatus
+from kindchaos.cluster.etcd_tools import BUMP_REVISION, SnapshotStatus, parse_snapshot_status
 from kindchaos.cluster.external_etcd import etcdctl as host_etcdctl
 from kindchaos.cluster.external_etcd import members
 from kindchaos.cluster.external_etcd.certificates import load_ca, write_member_certificates
@@ -76,15 +76,7 @@ def save_snapshot(layout: EtcdLayout, path: Path, *, member: EtcdMember) -> Step
 
 def snapshot_status(path: Path) -> tuple[Step, SnapshotStatus]:
     step = _run("snapshot status", etcdutl("snapshot", "status", str(path), "-w", "json"))
-    found = json.loads(step.output.splitlines()[-1])
-    status = SnapshotStatus(
-        hash=int(found["hash"]),
-        revision=int(found["revision"]),
-        total_keys=int(found["totalKey"]),
-        total_size=int(found["totalSize"]),
-        version=str(found.get("version", "")),
-    )
-    return step, status
+    return step, parse_snapshot_status(step.output.splitlines()[-1])
 
 
 # --- disaster recovery: every member from one snapshot, a new cluster token --------------------------------
