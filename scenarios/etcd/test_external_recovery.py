@@ -22,8 +22,7 @@ from kindchaos.evidence.writes import acknowledged, write_figures
 from kindchaos.expect import eventually
 from kindchaos.faults import ComponentDown, ExternalMemberLost
 from kindchaos.observe import figures
-from kindchaos.observe.figures import Sample
-from kindchaos.runbooks.etcd_member_loss import check_caught_up, check_writes_steady
+from kindchaos.runbooks.etcd_member_loss import check_caught_up, check_quorum_held, check_writes_steady
 from kindchaos.runbooks.snapshot_checks import check_snapshot_state
 
 pytestmark = [
@@ -51,14 +50,6 @@ def layout_of(chaos: ChaosRun) -> EtcdLayout:
 def a_follower(layout: EtcdLayout) -> str:
     leader = host_etcdctl.leader_name(layout)
     return next(name for name in reversed(layout.names) if name != leader)
-
-
-def quorum_rounds(samples: list[Sample], start: float, end: float) -> tuple[int, int]:
-    """(rounds of the probe between ``start`` and ``end``, rounds in which fewer than two members answered)."""
-    rounds: dict[float, int] = {}
-    for sample in figures.between(samples, start, end):
-        rounds[sample.mono] = rounds.get(sample.mono, 0) + int(sample.ok)
-    return len(rounds), sum(1 for answered in rounds.values() if answered < 2)
 
 
 @pytest.mark.question("etcd-failure")
@@ -110,13 +101,7 @@ def test_external_member_replaced(chaos: ChaosRun) -> None:
         new_start = replaced - sum(s.seconds for s in lost.steps[lost.steps.index(started) + 1 :])
         others = [n for n in layout.names if n != lost_name]
         check_caught_up(chaos, probe, lost_name, others, restore=new_start, returned=new_start)
-        rounds, short = quorum_rounds(probe.samples, inject, replaced)
-        chaos.check.that(
-            "quorum_never_lost",
-            rounds > 0 and short == 0,
-            what="at least two members answered endpoint status in every probe round, loss to replacement",
-            measured=f"{rounds} rounds, {short} with fewer than two answers",
-        )
+        check_quorum_held(chaos, probe, inject, replaced)
         chaos.figure("replacement_runbook_s", replaced - (lost.at("replace") or replaced), note="remove, add, start")
         write_figures(chaos, history, inject, replaced)
         chaos.check_data_safety(history)

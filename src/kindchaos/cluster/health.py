@@ -16,9 +16,10 @@ from typing import Any
 from kubernetes import client
 
 from kindchaos import shell
+from kindchaos.cluster import etcd_runbook, flow_control
 from kindchaos.cluster.api import core
 from kindchaos.cluster.etcd import etcdctl
-from kindchaos.cluster.etcd_tools import recover_space
+from kindchaos.cluster.etcd_tools import data_dir, read_manifest, recover_space
 from kindchaos.cluster.external_etcd import steps as external_etcd
 from kindchaos.cluster.external_etcd.etcdctl import all_healthy
 from kindchaos.cluster.leftovers import (
@@ -192,18 +193,45 @@ def _heal_objects(cluster: Cluster, report: HealthReport) -> None:
             report.healed.append(f"uncordoned {node.metadata.name}")
 
 
+def _heal_flow_control(cluster: Cluster, report: HealthReport) -> None:
+    """An API flood's flow schema and priority level (a run killed mid-flood) would classify nothing else, but
+    would stay in the cluster's APF configuration: remove them."""
+    if flow_control.flood_objects_left(cluster):
+        removed = flow_control.remove_flood_objects(cluster)
+        report.healed.append(f"removed the API flood's {', '.join(removed)}")
+
+
+def _check_stacked_etcd_data(cluster: Cluster) -> None:
+    """A stacked member whose data directory lost its ``member`` tree cannot be healed by starting it again
+    (an interrupted replacement or restore): the cluster is recreated, and the gate's report says why."""
+    if cluster.etcd is not None:
+        return
+    for node in cluster.control_planes:
+        path = etcd_runbook.etcd_manifest_path(node)
+        if run(node, "test", "-f", path).code != 0:
+            continue
+        found = data_dir(read_manifest(node, path))
+        if not etcd_runbook.data_dir_has_member(node, found):
+            raise ClusterError(
+                f"the etcd member of {node} lost its data ({found}/member is gone) and cannot be restarted",
+                hint="it will be recreated",
+            )
+
+
 def heal(cluster: Cluster, *, ready_within: float = 240) -> HealthReport:
     """Undo every fault leftover and wait until the cluster is Ready; raise ``ClusterError`` if it is not."""
     report = HealthReport()
     try:
         _heal_containers(cluster, report)
         _heal_external_etcd(cluster, report)
+        _check_stacked_etcd_data(cluster)
         for node in cluster.nodes:
             _heal_inside(cluster, node, report)
         _heal_etcd_alarms(cluster, report)
         restarted: set[str] = set()
         waited = wait_ready(cluster, within=ready_within, unstick=lambda: _end_back_off(cluster, report, restarted))
         _heal_objects(cluster, report)
+        _heal_flow_control(cluster, report)
     except (shell.CommandFailed, ConditionTimeout, AssertionError) as exc:
         raise ClusterError(f"failed to heal cluster {cluster.name!r}: {exc}", hint="it will be recreated") from exc
     report.ready_seconds = waited.seconds

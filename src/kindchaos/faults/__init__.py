@@ -13,6 +13,7 @@ from kindchaos.faults.external_etcd import (
 from kindchaos.faults.network import NetworkPartitioned
 from kindchaos.faults.nodes import KubeletStopped, NodeFrozen, NodeStopped, RuntimeStopped
 from kindchaos.faults.processes import ProcessFrozen
+from kindchaos.faults.stacked_etcd import StackedMemberLost, StackedQuorumLost
 from kindchaos.faults.workloads import DeploymentScaledToZero
 
 __all__ = [
@@ -36,5 +37,7 @@ __all__ = [
     "RuntimeStopped",
     "SnapshotDamaged",
     "SpaceQuotaExceeded",
+    "StackedMemberLost",
+    "StackedQuorumLost",
     "drain",
 ]

@@ -21,6 +21,7 @@ from kindchaos.cluster.leftovers import ETCD_CLIENT_CUT_CHAIN
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.nodes import Ran, run
 from kindchaos.cluster.partition import between, chain_exists, heal, partition
+from kindchaos.cluster.runbook_step import Step
 from kindchaos.errors import UsageError
 from kindchaos.expect.conditions import eventually
 from kindchaos.faults.base import Fault
@@ -165,7 +166,7 @@ class ExternalMemberLost(ExternalMemberFault):
         super().__init__(cluster, member, timeline=timeline)
         self.old_id = 0
         self.new_id = 0
-        self.steps: list[runbook.Step] = []
+        self.steps: list[Step] = []
 
     @property
     def title(self) -> str:

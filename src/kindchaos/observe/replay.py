@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import pairwise
 
 from kindchaos.observe.timeline import Timeline, TimelineEvent
 
@@ -192,3 +193,24 @@ def identities_running(timeline: Timeline, namespace: str, name: str, after: flo
         if event.mono >= after:
             most = max(most, len(present))
     return most
+
+
+def heartbeat_gap(timeline: Timeline, node: str, start: float, end: float) -> float | None:
+    """The longest wait between renewals of the node's lease from the last renewal before ``start`` to ``end``
+    (wall times, epoch seconds), the wait after the last renewal up to ``end`` included; ``None`` without any
+    renewal. Read from the lease's own ``renewTime``, so a slow watch does not lengthen it.
+    """
+    lease = f"{NODE_LEASE_NAMESPACE}/{node}"
+    renewals = sorted(
+        {
+            datetime.fromisoformat(str(e.detail["renew"])).timestamp()
+            for e in timeline.events("lease")
+            if e.name == lease and e.type != "DELETED" and e.detail.get("renew")
+        }
+    )
+    renewals = [r for r in renewals if r <= end]
+    if not renewals:
+        return None
+    before = [r for r in renewals if r <= start]
+    window = [before[-1], *(r for r in renewals if r > start)] if before else renewals
+    return max([b - a for a, b in pairwise(window)] + [end - window[-1]])

@@ -9,11 +9,15 @@ probe, its fault, the member names).
 from __future__ import annotations
 
 import time
+from typing import Any
+
+from kubernetes import client
 
 from kindchaos.evidence.scenario import ChaosRun
 from kindchaos.evidence.writes import last_writes_ok, write_figures
 from kindchaos.expect import eventually
 from kindchaos.faults.base import Fault
+from kindchaos.observe import figures
 from kindchaos.observe.figures import Sample
 from kindchaos.observe.probes import etcd_status
 from kindchaos.observe.probes.etcd_status import EtcdStatusProbe
@@ -25,6 +29,7 @@ CATCH_UP_S = 60  # budget: a returning member at the others' revision, from its 
 NEW_LEADER_S = 10  # budget: another member leading, from the inject
 QUORUM_FAILING_HELD_S = 15
 WRITES_FAIL_WITHIN_S = 30  # a fixed wait: writes failing once the second member is down
+WRITE_ATTEMPT_TIMEOUT = (2.0, 5.0)  # connect, read
 
 
 def check_writes_steady(chaos: ChaosRun, history: HistoryRecorder) -> float:
@@ -119,18 +124,54 @@ def report_election(
     chaos.check_data_safety(history)
 
 
+def attempted_write_fails(chaos: ChaosRun, namespace: str) -> None:
+    """One ConfigMap create through the cluster's endpoint, which must not be acknowledged (any error or a
+    timeout passes; a created object fails)."""
+    body = {"metadata": {"generateName": "kc-write-attempt-"}, "data": {"at": str(time.monotonic())}}
+    api: Any = client.CoreV1Api(chaos.cluster.api)
+    try:
+        made = api.create_namespaced_config_map(namespace, body, _request_timeout=WRITE_ATTEMPT_TIMEOUT)
+    except Exception:  # refused, timed out or reset: not acknowledged
+        return
+    raise AssertionError(f"a write was acknowledged: configmap {made.metadata.name} created")
+
+
 def check_writes_failing(chaos: ChaosRun, history: HistoryRecorder) -> None:
-    """[writes_failing]: the last two writes through the load balancer unanswered, held for 15 s."""
+    """[writes_failing]: for 15 s, a write attempted every second is not acknowledged, and no history write
+    started in that time is applied. (The history's clients may go on reading only, while they are unsure of
+    what their unanswered writes did; the attempted write is there so the hold never rests on reads.)"""
+    since = time.monotonic()
 
     def writes_failing() -> None:
-        recent = history.samples[-2:]
-        assert recent and not any(s.ok for s in recent), f"a write succeeded: {recent}"
+        attempted_write_fails(chaos, history.namespace)
+        applied = [s for s in history.samples if s.mono >= since and s.detail.get("result") == "ok"]
+        assert not applied, f"a history write was applied: {applied[:2]}"
 
     eventually(writes_failing, within=WRITES_FAIL_WITHIN_S, expected="writes failing without quorum")
+    since = time.monotonic()
     chaos.check.stays(
         "writes_failing",
         writes_failing,
         during=QUORUM_FAILING_HELD_S,
         interval=1,
-        expected="the last two writes through the load balancer unanswered",
+        expected="a ConfigMap create every second not acknowledged, and no history write applied",
+    )
+
+
+def quorum_rounds(samples: list[Sample], start: float, end: float) -> tuple[int, int]:
+    """(rounds of the probe between ``start`` and ``end``, rounds in which fewer than two members answered)."""
+    rounds: dict[float, int] = {}
+    for sample in figures.between(samples, start, end):
+        rounds[sample.mono] = rounds.get(sample.mono, 0) + int(sample.ok)
+    return len(rounds), sum(1 for answered in rounds.values() if answered < 2)
+
+
+def check_quorum_held(chaos: ChaosRun, probe: EtcdStatusProbe, start: float, end: float) -> None:
+    """[quorum_never_lost]: at least two members answered in every round of the probe from ``start`` to ``end``."""
+    rounds, short = quorum_rounds(probe.samples, start, end)
+    chaos.check.that(
+        "quorum_never_lost",
+        rounds > 0 and short == 0,
+        what="at least two members answered endpoint status in every probe round, loss to replacement",
+        measured=f"{rounds} rounds, {short} with fewer than two answers",
     )

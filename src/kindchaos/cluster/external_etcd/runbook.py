@@ -16,7 +16,6 @@ import json
 import shlex
 import shutil
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from kindchaos import shell
@@ -26,23 +25,11 @@ from kindchaos.cluster.external_etcd import members
 from kindchaos.cluster.external_etcd.certificates import load_ca, write_member_certificates
 from kindchaos.cluster.external_etcd.layout import EtcdLayout, EtcdMember
 from kindchaos.cluster.node_access import Ran
+from kindchaos.cluster.runbook_step import Step
 from kindchaos.paths import bin_dir
 from kindchaos.waiting import wait_for
 
 HEALTHY_WITHIN_S = 90  # a fixed wait: members started from restored data (or a new one) answer within seconds
-
-
-@dataclass(frozen=True)
-class Step:
-    """One runbook command: its command line as the report shows it, what it printed, and how long it took."""
-
-    title: str
-    command: str
-    output: str
-    seconds: float
-
-    def text(self) -> str:
-        return f"$ {self.command}\n{self.output}".rstrip()
 
 
 def _run(title: str, argv: list[str], *, shown: str | None = None, timeout: float = 120) -> Step:
