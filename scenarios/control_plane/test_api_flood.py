@@ -1,5 +1,6 @@
 """One client floods the API: API Priority and Fairness keeps it in its own flow while node heartbeats and a
-``system:masters`` client go on; and the same flood with APF's protection removed for that client."""
+``system:masters`` client go on; and the same flood with APF's protection removed for that client, whose heartbeat
+gaps and probe latency are figures beside the protected run's (what they show is measured, not claimed)."""
 
 from __future__ import annotations
 
@@ -46,12 +47,10 @@ def test_api_flood_held_by_apf(chaos: ChaosRun, tmp_path: Path) -> None:
 
 def test_api_flood_without_apf_protection(chaos: ChaosRun, tmp_path: Path) -> None:
     """When the same flood's flow schema sends it to the exempt priority level (APF's protection removed for that
-    client), none of its requests is rejected [flood_never_rejected]; the heartbeat gaps and the system:masters
-    client's latency are recorded as figures beside the protected run's.
+    client), none of its requests is rejected [flood_never_rejected].
 
     ko: 같은 요청 폭주의 플로 스키마가 exempt 우선순위 레벨을 가리키면(그 클라이언트에 대한 APF의 보호를 없애면)
-    어떤 요청도 거절되지 않습니다 [flood_never_rejected]. 하트비트 간격과 system:masters 클라이언트의 지연은 보호된
-    실행의 수치와 나란히 기록합니다.
+    어떤 요청도 거절되지 않습니다 [flood_never_rejected].
     """
     seen = flood_and_observe(chaos, "exempt", tmp_path)
     with chaos.step("after: nothing of the flood rejected; what the heartbeats and the probe saw, as figures"):
