@@ -1,13 +1,12 @@
 """The API request flow: authentication, authorization and admission each refuse before anything is stored."""
 
-import json
 import uuid
 
 import pytest
 import yaml
 
+from kindchaos.cluster.api_requests import etcd_keys, post_configmap
 from kindchaos.cluster.etcd import etcdctl
-from kindchaos.cluster.nodes import run
 from kindchaos.evidence.scenario import ChaosRun
 
 pytestmark = [
@@ -15,20 +14,6 @@ pytestmark = [
     pytest.mark.question("components"),
     pytest.mark.component("kube-apiserver"),
 ]
-
-
-def post_configmap(node: str, ns: str, name: str, token: str | None) -> tuple[str, str]:
-    """POST a ConfigMap from inside the control-plane node with ``token`` (or none); (HTTP status, reason)."""
-    body = '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"%s"},"data":{"k":"v"}}' % name  # noqa: UP031
-    auth = ["-H", f"Authorization: Bearer {token}"] if token else []
-    url = f"https://127.0.0.1:6443/api/v1/namespaces/{ns}/configmaps"
-    headers = ["-H", "Content-Type: application/json"]
-    ran = run(
-        node, "curl", "-sk", "-m", "5", "-w", "\n%{http_code}", "-X", "POST", *auth, *headers, "--data", body, url
-    )
-    reply, _, status = ran.stdout.rpartition("\n")
-    answer = json.loads(reply) if reply.startswith("{") else {}
-    return status, f"{answer.get('reason', '')}: {answer.get('message', '')}"
 
 
 def test_api_request_flow(chaos: ChaosRun) -> None:
@@ -85,7 +70,7 @@ def test_api_request_flow(chaos: ChaosRun) -> None:
                 name: etcdctl(node, "get", f"/registry/configmaps/{ns}/{name}", "--keys-only").output.strip()
                 for name in ("by-bad-token", "by-anonymous", "by-nobody", "over-quota")
             }
-            stored = etcdctl(node, "get", f"/registry/configmaps/{ns}/", "--prefix", "--keys-only").output.split()
+            stored = etcd_keys(node, ns)
             chaos.check.that(
                 "no_etcd_key",
                 not any(found.values()) and stored == [f"/registry/configmaps/{ns}/kube-root-ca.crt"],

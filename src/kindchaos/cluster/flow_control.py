@@ -22,12 +22,14 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.nodes import output
+from kindchaos.waiting import wait_for
 
 NAME = "kindchaos-flood"  # the namespace, service account, role, flow schema and priority level
 FLOOD_PRECEDENCE = 500  # ahead of service-accounts (9000), behind the system schemas (exempt 1 .. system-nodes 500)
 TOKEN_SECONDS = 900
 SUPER_ADMIN = "/etc/kubernetes/super-admin.conf"  # kubeadm's system:masters identity
 LEVELS = ("limited", "exempt")
+NAMESPACE_GONE_WITHIN_S = 120  # a fixed wait: the namespace controller empties a namespace of 40 ConfigMaps
 
 
 @dataclass(frozen=True)
@@ -209,6 +211,17 @@ def remove_flood_objects(cluster: Cluster) -> list[str]:
         except ApiException as exc:
             if exc.status != 404:
                 raise
+
+    def namespace_gone() -> None:
+        try:
+            core.read_namespace(NAME)
+        except ApiException as exc:
+            if exc.status == 404:
+                return
+            raise
+        raise AssertionError(f"namespace {NAME} still terminating")
+
+    wait_for(namespace_gone, within=NAMESPACE_GONE_WITHIN_S, expected=f"namespace {NAME} deleted")
     return removed
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from kubernetes import client
 
 from kindchaos import shell
-from kindchaos.cluster import etcd_runbook, flow_control
+from kindchaos.cluster import admission_webhook, etcd_runbook, flow_control
 from kindchaos.cluster.api import core
 from kindchaos.cluster.etcd import etcdctl
 from kindchaos.cluster.etcd_tools import data_dir, read_manifest, recover_space
@@ -193,12 +193,15 @@ def _heal_objects(cluster: Cluster, report: HealthReport) -> None:
             report.healed.append(f"uncordoned {node.metadata.name}")
 
 
-def _heal_flow_control(cluster: Cluster, report: HealthReport) -> None:
-    """An API flood's flow schema and priority level (a run killed mid-flood) would classify nothing else, but
-    would stay in the cluster's APF configuration: remove them."""
+def _heal_scenario_objects(cluster: Cluster, report: HealthReport) -> None:
+    """What a run killed mid-scenario leaves in the API: an API flood's flow schema and priority level, an
+    admission webhook's registration (with ``failurePolicy: Fail`` it would refuse creates in its scope)."""
     if flow_control.flood_objects_left(cluster):
         removed = flow_control.remove_flood_objects(cluster)
         report.healed.append(f"removed the API flood's {', '.join(removed)}")
+    if admission_webhook.webhook_objects_left(cluster):
+        removed = admission_webhook.remove(cluster)
+        report.healed.append(f"removed the admission webhook's {', '.join(removed)}")
 
 
 def _check_stacked_etcd_data(cluster: Cluster) -> None:
@@ -231,7 +234,7 @@ def heal(cluster: Cluster, *, ready_within: float = 240) -> HealthReport:
         restarted: set[str] = set()
         waited = wait_ready(cluster, within=ready_within, unstick=lambda: _end_back_off(cluster, report, restarted))
         _heal_objects(cluster, report)
-        _heal_flow_control(cluster, report)
+        _heal_scenario_objects(cluster, report)
     except (shell.CommandFailed, ConditionTimeout, AssertionError) as exc:
         raise ClusterError(f"failed to heal cluster {cluster.name!r}: {exc}", hint="it will be recreated") from exc
     report.ready_seconds = waited.seconds

@@ -44,11 +44,11 @@ def _write(path: Path, data: bytes, *, private: bool) -> None:
     path.chmod(0o600 if private else 0o644)
 
 
-def _pem(certificate: x509.Certificate) -> bytes:
+def pem(certificate: x509.Certificate) -> bytes:
     return certificate.public_bytes(serialization.Encoding.PEM)
 
 
-def _key_pem(key: rsa.RSAPrivateKey) -> bytes:
+def key_pem(key: rsa.RSAPrivateKey) -> bytes:
     return key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
     )
@@ -103,8 +103,8 @@ def issue(
 
 
 def _save(issued: Issuer, crt: Path, key: Path) -> None:
-    _write(crt, _pem(issued.certificate), private=False)
-    _write(key, _key_pem(issued.key), private=True)
+    _write(crt, pem(issued.certificate), private=False)
+    _write(key, key_pem(issued.key), private=True)
 
 
 def load_ca(layout: EtcdLayout) -> Issuer:
@@ -119,7 +119,7 @@ def write_member_certificates(layout: EtcdLayout, member: EtcdMember, ca: Issuer
     """The member's server and peer certificates (its name, address and localhost), and the CA beside them."""
     folder = layout.member_pki(member)
     sans = {"dns": (member.name, "localhost"), "ips": (member.address, "127.0.0.1")}
-    _write(folder / "ca.crt", _pem(ca.certificate), private=False)
+    _write(folder / "ca.crt", pem(ca.certificate), private=False)
     _save(issue(ca, member.name, usages=SERVER_AND_CLIENT, **sans), folder / "server.crt", folder / "server.key")
     _save(issue(ca, member.name, usages=SERVER_AND_CLIENT, **sans), folder / "peer.crt", folder / "peer.key")
 

@@ -3,6 +3,7 @@
 //	workload serve            answer GET / with the pod's and node's names (JSON)
 //	workload get URL          print one response body; exit 1 on any failure
 //	workload resolve NAME     print the addresses NAME resolves to; exit 1 if none
+//	workload webhook          serve a validating admission webhook over TLS (see webhook.go)
 //
 // One small static binary serves both roles so the cluster needs one image.
 package main
@@ -99,7 +100,7 @@ func resolve(name string) error {
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: workload serve | get URL | resolve NAME")
+		fmt.Fprintln(os.Stderr, "usage: workload serve | get URL | resolve NAME | webhook")
 		os.Exit(2)
 	}
 	var err error
@@ -112,6 +113,8 @@ func main() {
 		} else {
 			err = get(os.Args[2])
 		}
+	case "webhook":
+		err = webhook()
 	case "resolve":
 		if len(os.Args) != 3 {
 			err = fmt.Errorf("usage: workload resolve NAME")

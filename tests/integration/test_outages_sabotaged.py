@@ -1,0 +1,44 @@
+"""The outage scenarios fail, on the right check and in the right category, when what they claim is false: a flood
+exempt from APF under the claim that APF holds it (``flood_rejected``), a stacked member "lost" whose data was
+kept (fault not injected), and a disaster recovery whose restores leave out ``--bump-revision``
+(``revisions_bumped``)."""
+
+from pathlib import Path
+
+import pytest
+
+from kindchaos.cluster import flow_control
+from kindchaos.cluster.etcd import endpoint_health
+from kindchaos.cluster.lifecycle import Cluster
+from tests.integration.test_catalogue_claims import failed_child, single_result
+from tests.integration.test_claims_sabotaged import category_of, failed_check
+
+pytestmark = [pytest.mark.integration, pytest.mark.disruptive]
+
+
+@pytest.mark.topology("single")
+def test_an_exempt_flood_breaks_the_apf_clause(single_cluster: Cluster, tmp_path: Path) -> None:
+    message = failed_child("api_flood_exempt_under_protection_claim.py", tmp_path, timeout=600)
+    assert "check failed: flood_rejected" in message, message
+    check = failed_check(tmp_path)
+    assert check["name"] == "flood_rejected" and str(check["measured"]).startswith("0 rejected"), check
+    assert category_of(single_result(tmp_path)) == "Steady state violated"
+    assert not flow_control.flood_objects_left(single_cluster), "the flood's flow schema was left behind"
+
+
+@pytest.mark.topology("ha")
+def test_a_member_whose_data_was_kept_is_not_lost(ha_cluster: Cluster, tmp_path: Path) -> None:
+    message = failed_child("stacked_member_data_kept.py", tmp_path, timeout=600)
+    assert "fault not injected: etcd member of" in message and "/member is on" in message, message
+    assert category_of(single_result(tmp_path)) == "Fault not injected"
+    health = endpoint_health(ha_cluster.control_planes[0])  # the stopped member was started again
+    assert len(health) == 3 and all(ok for ok, _ in health.values()), health
+
+
+@pytest.mark.topology("ha")
+@pytest.mark.nightly
+def test_a_restore_without_bump_breaks_the_revisions_clause(ha_cluster: Cluster, tmp_path: Path) -> None:
+    message = failed_child("stacked_restore_without_bump.py", tmp_path, timeout=1200)
+    assert "check failed: revisions_bumped" in message, message
+    assert failed_check(tmp_path)["name"] == "revisions_bumped"
+    assert category_of(single_result(tmp_path)) == "Steady state violated"
