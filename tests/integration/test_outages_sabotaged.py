@@ -1,13 +1,13 @@
 """The outage scenarios fail, on the right check and in the right category, when what they claim is false: a flood
-exempt from APF under the claim that APF holds it (``flood_rejected``), a stacked member "lost" whose data was
-kept (fault not injected), and a disaster recovery whose restores leave out ``--bump-revision``
-(``revisions_bumped``)."""
+exempt from APF under the claim that APF holds it (``flood_rejected``), a webhook registered without its
+namespaceSelector (``outside_accepted``), a stacked member "lost" whose data was kept (fault not injected), and a
+disaster recovery whose restores leave out ``--bump-revision`` (``revisions_bumped``, nightly)."""
 
 from pathlib import Path
 
 import pytest
 
-from kindchaos.cluster import flow_control
+from kindchaos.cluster import admission_webhook, flow_control
 from kindchaos.cluster.etcd import endpoint_health
 from kindchaos.cluster.lifecycle import Cluster
 from tests.integration.test_catalogue_claims import failed_child, single_result
@@ -24,6 +24,16 @@ def test_an_exempt_flood_breaks_the_apf_clause(single_cluster: Cluster, tmp_path
     assert check["name"] == "flood_rejected" and str(check["measured"]).startswith("0 rejected"), check
     assert category_of(single_result(tmp_path)) == "Steady state violated"
     assert not flow_control.flood_objects_left(single_cluster), "the flood's flow schema was left behind"
+
+
+@pytest.mark.topology("single")
+def test_a_webhook_without_its_selector_breaks_the_scope_clause(single_cluster: Cluster, tmp_path: Path) -> None:
+    message = failed_child("webhook_without_namespace_selector.py", tmp_path, timeout=600)
+    assert "check failed: outside_accepted" in message, message
+    check = failed_check(tmp_path)
+    assert check["name"] == "outside_accepted" and "failed calling webhook" in str(check["measured"]), check
+    assert category_of(single_result(tmp_path)) == "Steady state violated"
+    assert not admission_webhook.webhook_objects_left(single_cluster), "the webhook registration was left behind"
 
 
 @pytest.mark.topology("ha")

@@ -18,6 +18,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
+from kindchaos.cluster.api_requests import create_configmap
 from kindchaos.cluster.external_etcd.certificates import issue, key_pem, make_ca, pem
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.images.pins import DEFAULT_REFS
@@ -158,6 +159,12 @@ def deploy(cluster: Cluster, suffix: str, *, scoped: bool = True) -> WebhookSetu
     _namespace(core, setup.enforced, {SCOPE_LABEL: "enforced"})
     _namespace(core, setup.ignored, {SCOPE_LABEL: "ignored"})
     _namespace(core, setup.outside, {})
+
+    def answering() -> None:  # kube-proxy programs the new Service within a second or two
+        status, reason = create_configmap(cluster, setup.enforced, "kc-webhook-ready", {DENY_LABEL: "true"})
+        assert status == "403" and "denied by the kindchaos webhook" in reason, f"HTTP {status} {reason[:200]}"
+
+    wait_for(answering, within=READY_WITHIN_S, expected="the webhook answering the apiserver's calls")
     return setup
 
 
