@@ -77,18 +77,27 @@ def test_webhook_backend_gone(chaos: ChaosRun, webhook_setup: webhook.WebhookSet
             what=f'every create in {setup.enforced} refused: HTTP 500 failed calling webhook "{webhook.FAIL_WEBHOOK}"',
             measured="; ".join(" ".join(a)[:160] for a in refused),
         )
-        for name, namespace, why in (
-            ("outside_accepted", setup.outside, "no scope label"),
-            ("kube_system_accepted", "kube-system", "no scope label"),
-            ("ignore_policy_accepts", setup.ignored, "failurePolicy Ignore"),
-        ):
-            answer = create_configmap(cluster, namespace, f"kc-webhook-{suffix}")
-            chaos.check.that(
-                name,
-                answer[0] == "201",
-                what=f"a ConfigMap create in {namespace} ({why}) answered 201 Created",
-                measured=" ".join(answer)[:200],
-            )
+        outside = create_configmap(cluster, setup.outside, f"kc-webhook-{suffix}")
+        chaos.check.that(
+            "outside_accepted",
+            outside[0] == "201",
+            what=f"a ConfigMap create in {setup.outside} (no scope label) answered 201 Created",
+            measured=" ".join(outside)[:200],
+        )
+        system = create_configmap(cluster, "kube-system", f"kc-webhook-{suffix}")
+        chaos.check.that(
+            "kube_system_accepted",
+            system[0] == "201",
+            what="a ConfigMap create in kube-system answered 201 Created",
+            measured=" ".join(system)[:200],
+        )
+        ignored = create_configmap(cluster, setup.ignored, f"kc-webhook-{suffix}")
+        chaos.check.that(
+            "ignore_policy_accepts",
+            ignored[0] == "201",
+            what=f"a ConfigMap create in {setup.ignored} (failurePolicy Ignore) answered 201 Created",
+            measured=" ".join(ignored)[:200],
+        )
         stored = etcd_keys(node, setup.enforced)
         chaos.check.that(
             "nothing_stored",
