@@ -3,7 +3,6 @@ after its machine is gone for good, and the whole cluster restored from one snap
 
 from __future__ import annotations
 
-import re
 import time
 import uuid
 from contextlib import ExitStack
@@ -23,6 +22,7 @@ from kindchaos.expect import eventually
 from kindchaos.faults import ComponentDown, ExternalMemberLost
 from kindchaos.observe import figures
 from kindchaos.runbooks.etcd_member_loss import check_caught_up, check_quorum_held, check_writes_steady
+from kindchaos.runbooks.report import attach_runbook
 from kindchaos.runbooks.snapshot_checks import check_snapshot_state
 
 pytestmark = [
@@ -35,10 +35,6 @@ pytestmark = [
 WRITES_EACH_SIDE = 10  # acknowledged history writes before the snapshot, and after it
 WRITES_WITHIN_S = 60  # a fixed wait: a client answers about 2.5 writes a second
 HEALTHY_AFTER_START_S = 300  # budget: nodes Ready and leaders renewing, from the members' start
-
-
-def slug(title: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", title.lower()).strip("_")
 
 
 def layout_of(chaos: ChaosRun) -> EtcdLayout:
@@ -86,9 +82,7 @@ def test_external_member_replaced(chaos: ChaosRun) -> None:
     inject, replaced = lost.at("inject"), lost.at("replaced")
     assert inject is not None and replaced is not None
     with chaos.step(f"after: {lost_name} replaced and caught up; quorum held throughout; the history checked"):
-        for step in lost.steps:
-            chaos.attach_text(step.text(), name=f"runbook: {step.title}")
-            chaos.figure(f"runbook_{slug(step.title)}_s", step.seconds, note=step.command)
+        attach_runbook(chaos, lost.steps)
         chaos.attach_text(host_etcdctl.table(layout, "member", "list"), name="etcdctl member list (after)")
         chaos.check.that(
             "replaced_with_new_id",
@@ -177,9 +171,7 @@ def test_external_snapshot_restore(chaos: ChaosRun, tmp_path: Path) -> None:
         ]
         with chaos.step(f"during: every member restored from the snapshot under token {token!r}"):
             steps = runbook.restore_all(layout, snapshot, token)
-            for step in steps:
-                chaos.attach_text(step.text(), name=f"runbook: {step.title}")
-                chaos.figure(f"runbook_{slug(step.title)}_s", step.seconds, note=step.command)
+            attach_runbook(chaos, steps)
             chaos.figure("restore_runbook_s", sum(s.seconds for s in steps), note="stop, restore x3, swap, start")
             members_started = time.monotonic() - steps[-1].seconds
     with chaos.step(f"after: healthy within {HEALTHY_AFTER_START_S} s; exactly the snapshot's markers are back"):

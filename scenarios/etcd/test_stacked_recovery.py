@@ -22,7 +22,6 @@ from kindchaos.cluster.etcd_tools import (
 from kindchaos.cluster.markers import Markers
 from kindchaos.cluster.nodes import output, run
 from kindchaos.cluster.readiness import wait_ready
-from kindchaos.cluster.runbook_step import Step
 from kindchaos.evidence.scenario import ChaosRun
 from kindchaos.evidence.writes import acknowledged, write_figures
 from kindchaos.expect import eventually
@@ -34,6 +33,7 @@ from kindchaos.runbooks.etcd_member_loss import (
     check_writes_failing,
     check_writes_steady,
 )
+from kindchaos.runbooks.report import attach_runbook
 from kindchaos.runbooks.snapshot_checks import check_snapshot_state
 
 pytestmark = [
@@ -47,17 +47,6 @@ SNAPSHOT = f"{BACKUP_DIR}/before-disaster.db"
 WRITES_EACH_SIDE = 10  # acknowledged history writes before the snapshot, and after it
 WRITES_WITHIN_S = 60  # a fixed wait: a client answers about 2.5 writes a second
 HEALTHY_AFTER_START_S = 300  # budget: nodes Ready and leaders renewing, from the members' start
-
-
-def slug(title: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", title.lower()).strip("_")
-
-
-def attach_runbook(chaos: ChaosRun, steps: list[Step]) -> None:
-    """Every runbook step's command and output attached, its time a figure."""
-    for step in steps:
-        chaos.attach_text(step.text(), name=f"runbook: {step.title}")
-        chaos.figure(f"runbook_{slug(step.title)}_s", step.seconds, note=step.command)
 
 
 def members_table(node: str) -> str:

@@ -141,6 +141,11 @@ def _write_kubeconfig(name: str, kind_path: Path, kubeconfig: Path) -> None:
     kubeconfig.chmod(0o600)
 
 
+def refresh_kubeconfig(cluster: Cluster) -> None:
+    """The cluster's kubeconfig taken again from its admin.conf (after the operator renewed its certificate)."""
+    _write_kubeconfig(cluster.name, cluster.kind.kind_path, cluster.kubeconfig)
+
+
 def delete_cluster(name: str, *, kind_path: Path) -> list[str]:
     """kind's nodes first (they sit on the external etcd's network), then any external etcd of the cluster."""
     subprocess.run([str(kind_path), "delete", "cluster", "--name", name], capture_output=True, check=False)

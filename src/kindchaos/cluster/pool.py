@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kindchaos.cluster.health import HealthReport, heal
-from kindchaos.cluster.lifecycle import Cluster, create_fresh, create_or_reuse
+from kindchaos.cluster.lifecycle import Cluster, create_fresh, create_or_reuse, existing_clusters, tool_paths
 from kindchaos.cluster.readiness import wait_ready
 from kindchaos.cluster.topology import topology_named
 from kindchaos.errors import ClusterError
@@ -79,16 +79,21 @@ class ClusterPool:
         first, since a 2-core machine holds one cluster at a time. The caller deletes it."""
         self.close()
         o, suffix = self.options, f"{purpose}-{topology_name}"
+        name = o.name(suffix) or f"kindchaos-{suffix}"
+        left = name in existing_clusters(o.kind_bin or tool_paths()[0])
         cluster = create_fresh(
             topology_named(topology_name),
-            name=o.name(suffix) or f"kindchaos-{suffix}",
+            name=name,
             image=image,
             workdir=o.workdir,
             kind_bin=o.kind_bin,
             kubectl_bin=o.kubectl_bin,
         )
         waited = wait_ready(cluster)
-        return cluster, HealthReport(healed=[f"new cluster from {image}"], ready_seconds=waited.seconds)
+        said = [f"new cluster from {image}"]
+        if left:  # e.g. a run killed while its certificates were expired: such a cluster is never healed in place
+            said.insert(0, f"deleted cluster {name!r} left by an earlier run; a fresh scenario's cluster is not reused")
+        return cluster, HealthReport(healed=said, ready_seconds=waited.seconds)
 
     def close(self) -> None:
         """Forget every cluster, deleting each unless the options keep them."""
