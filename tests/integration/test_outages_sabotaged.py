@@ -1,7 +1,8 @@
 """The outage scenarios fail, on the right check and in the right category, when what they claim is false: a flood
 exempt from APF under the claim that APF holds it (``flood_rejected``), a webhook registered without its
-namespaceSelector (``outside_accepted``), a stacked member "lost" whose data was kept (fault not injected), and a
-disaster recovery whose restores leave out ``--bump-revision`` (``revisions_bumped``, nightly)."""
+namespaceSelector (``outside_accepted``), a stacked member "lost" whose data was kept (fault not injected), and, in
+the nightly, a disaster recovery whose restores leave out ``--bump-revision`` (``revisions_bumped``) and an expired
+cluster whose runbook skips ``kubeadm certs renew all`` (a failed restore)."""
 
 from pathlib import Path
 
@@ -52,3 +53,11 @@ def test_a_restore_without_bump_breaks_the_revisions_clause(ha_cluster: Cluster,
     assert "check failed: revisions_bumped" in message, message
     assert failed_check(tmp_path)["name"] == "revisions_bumped"
     assert category_of(single_result(tmp_path)) == "Steady state violated"
+
+
+@pytest.mark.topology("single")
+@pytest.mark.nightly
+def test_a_skipped_renewal_does_not_restore_an_expired_cluster(tmp_path: Path) -> None:
+    message = failed_child("certificates_renewal_skipped.py", tmp_path, timeout=1500)
+    assert "failed to restore kubeadm certificates" in message, message
+    assert "a verifying client answered" in message, message

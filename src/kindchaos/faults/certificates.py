@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 from cryptography import x509
-from kubernetes import client
+from kubernetes import client, config
 
 from kindchaos.cluster import kubeadm_certs as certs
 from kindchaos.cluster.lifecycle import Cluster, refresh_kubeconfig
@@ -40,12 +40,21 @@ def serving_not_after(cluster: Cluster) -> float:
 
 
 def verified_error(cluster: Cluster) -> str | None:
-    """What a client that verifies the apiserver gets: ``None`` when it is answered, else its error."""
-    core: Any = client.CoreV1Api(cluster.api)
+    """What a new client that verifies the apiserver gets: ``None`` when it is answered, else its error.
+
+    A new client each time: TLS checks the certificate's dates only at the handshake, so a client whose connection
+    was made before the expiry would still be answered on it (the kubelets are, as the scenario shows).
+    """
+    configuration = client.Configuration()
+    config.load_kube_config(config_file=str(cluster.kubeconfig), client_configuration=configuration)  # type: ignore[no-untyped-call]
+    fresh = client.ApiClient(configuration)
+    core: Any = client.CoreV1Api(fresh)
     try:
         core.read_namespace("default", _request_timeout=(3, 5))
     except Exception as exc:  # the refusal is the outcome to report
         return f"{type(exc).__name__}: {exc}"
+    finally:
+        fresh.close()  # type: ignore[no-untyped-call]
     return None
 
 
@@ -118,6 +127,7 @@ class CertificatesExpired(Fault):
 
     def prove_restored(self) -> None:
         wait_for(self._answers, within=RESTARTED_WITHIN_S, expected="a verifying client answered by the apiserver")
+        self._mark("api_back")
         left = min(e.not_after for e in certs.expiries(self.node)) - time.time()
         assert left > YEAR_S, f"a kubeadm certificate expires in {left / 86400:.0f} days"
         presented = serving_not_after(self.cluster)
