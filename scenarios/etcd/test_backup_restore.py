@@ -37,12 +37,15 @@ from kindchaos.cluster.markers import Markers
 from kindchaos.cluster.nodes import output, run, sha256
 from kindchaos.cluster.readiness import wait_ready
 from kindchaos.evidence.scenario import ChaosRun
-from kindchaos.evidence.writes import acknowledged
-from kindchaos.expect import eventually
 from kindchaos.faults import ComponentDown
 from kindchaos.faults.etcd import DAMAGES, SnapshotDamaged
 from kindchaos.observe import figures
-from kindchaos.runbooks.snapshot_checks import check_snapshot_state
+from kindchaos.runbooks.snapshot_checks import (
+    change_after_snapshot,
+    check_restored,
+    check_snapshot_saved,
+    mark_before_snapshot,
+)
 
 pytestmark = [
     pytest.mark.topology("single"),
@@ -54,8 +57,6 @@ pytestmark = [
 SNAPSHOT = f"{BACKUP_DIR}/snapshot.db"
 HEALTHY_AFTER_START_S = 300  # nodes Ready and both leaders renewing, kubelet back-off included
 REFUSALS = {"truncated": "snapshot missing hash", "corrupted": "expected sha256"}
-WRITES_EACH_SIDE = 10  # acknowledged history writes before the snapshot, and after it
-WRITES_WITHIN_S = 60  # a fixed wait: a client answers about 2.5 writes a second
 
 Restore = Callable[[str, str, str], Timed]
 
@@ -74,47 +75,19 @@ def backup_and_restore(chaos: ChaosRun, *, restore: Restore = restore_into_new_d
     cluster = chaos.cluster
     node = cluster.control_planes[0]
     suffix = uuid.uuid4().hex[:6]
-    markers = Markers(cluster, f"kc-backup-{suffix}")
-    later_namespace = f"kc-after-snapshot-{suffix}"
     target = f"/var/lib/etcd-restored-{suffix}"
     with chaos.step("before: markers written, snapshot saved and checked with etcdutl"):
         install_tools(node)
-        markers.create_namespace()
-        markers.create("kept")
-        markers.create("deleted-after-snapshot")
-        at_snapshot = markers.versions()
-        history = chaos.history(namespace=f"kc-history-{suffix}")
-        eventually(
-            lambda: acknowledged(history, above=0, at_least=WRITES_EACH_SIDE),
-            within=WRITES_WITHIN_S,
-            expected=f"{WRITES_EACH_SIDE} history writes acknowledged",
-        )
+        marked = mark_before_snapshot(chaos, suffix)
         saved = save_snapshot(node, SNAPSHOT)
         status = snapshot_status(node, SNAPSHOT)
-        size = file_size(node, SNAPSHOT)
         chaos.attach_text(saved.ran.output, name="etcdctl snapshot save")
         chaos.attach_text(f"{status}", name="etcdutl snapshot status")
         chaos.figure("snapshot_save_s", saved.seconds)
-        chaos.figure("snapshot_size_bytes", size, unit="B")
-        chaos.figure("snapshot_revision", status.revision, unit="")
-        chaos.figure("snapshot_keys", status.total_keys, unit="")
-        chaos.check.that(
-            "snapshot_checked",
-            status.total_keys > 0 and status.revision > 0,
-            what="etcdutl snapshot status reads a snapshot with keys and a revision",
-            measured=f"{status.total_keys} keys at revision {status.revision}, {size} bytes",
-        )
+        check_snapshot_saved(chaos, status, file_size(node, SNAPSHOT))
     with chaos.step("before: changes after the snapshot (one marker created, one deleted, one namespace, history)"):
-        markers.create("created-after-snapshot")
-        markers.delete("deleted-after-snapshot")
-        markers.create_namespace(later_namespace)
-        assert set(markers.versions()) == {"kept", "created-after-snapshot"}
-        eventually(
-            lambda: acknowledged(history, above=status.revision, at_least=WRITES_EACH_SIDE),
-            within=WRITES_WITHIN_S,
-            expected=f"{WRITES_EACH_SIDE} history writes acknowledged after the snapshot's revision",
-        )
-        checked = chaos.check_data_safety(history)  # the history up to the restore, and its fence
+        checked = change_after_snapshot(chaos, marked, status.revision)  # the history up to the restore, its fence
+        assert set(marked.markers.versions()) == {"kept", "created-after-snapshot"}
     api = chaos.api_probe()
     with (
         chaos.fault(ComponentDown(cluster, "kube-apiserver")) as apiserver_down,
@@ -138,15 +111,7 @@ def backup_and_restore(chaos: ChaosRun, *, restore: Restore = restore_into_new_d
         running_from = data_dir(read_manifest(node))
         revision = current_revision(node)
         chaos.figure("revision_after_restore", revision, unit="", note=f"snapshot revision {status.revision}")
-        check_snapshot_state(
-            chaos,
-            markers,
-            at_snapshot=at_snapshot,
-            later_namespace=later_namespace,
-            history=history,
-            checked=checked,
-            snapshot_revision=status.revision,
-        )
+        check_restored(chaos, marked, checked=checked, snapshot_revision=status.revision)
         chaos.check.equals("runs_from_new_dir", running_from, target, what="etcd's data volume")
         chaos.check.at_least(
             "revisions_bumped",
@@ -161,7 +126,7 @@ def backup_and_restore(chaos: ChaosRun, *, restore: Restore = restore_into_new_d
             what="nodes Ready, kube-system running, leaders renewing, from etcd's start",
         )
     chaos.stop()
-    markers.delete_namespaces(markers.namespace, later_namespace, history.namespace)
+    marked.delete()
     output(node, "rm", "-f", SNAPSHOT)
 
 

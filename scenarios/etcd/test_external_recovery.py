@@ -14,16 +14,20 @@ from kindchaos.cluster.etcd_tools import BUMP_REVISION
 from kindchaos.cluster.external_etcd import etcdctl as host_etcdctl
 from kindchaos.cluster.external_etcd import runbook
 from kindchaos.cluster.external_etcd.layout import EtcdLayout
-from kindchaos.cluster.markers import Markers
 from kindchaos.cluster.readiness import wait_ready
 from kindchaos.evidence.scenario import ChaosRun
-from kindchaos.evidence.writes import acknowledged, write_figures
-from kindchaos.expect import eventually
+from kindchaos.evidence.writes import write_figures
 from kindchaos.faults import ComponentDown, ExternalMemberLost
 from kindchaos.observe import figures
 from kindchaos.runbooks.etcd_member_loss import check_caught_up, check_quorum_held, check_writes_steady
 from kindchaos.runbooks.report import attach_runbook
-from kindchaos.runbooks.snapshot_checks import check_snapshot_state
+from kindchaos.runbooks.snapshot_checks import (
+    change_after_snapshot,
+    check_new_cluster,
+    check_restored,
+    check_snapshot_saved,
+    mark_before_snapshot,
+)
 
 pytestmark = [
     pytest.mark.topology("ha-external"),
@@ -32,8 +36,6 @@ pytestmark = [
     pytest.mark.slow,
 ]
 
-WRITES_EACH_SIDE = 10  # acknowledged history writes before the snapshot, and after it
-WRITES_WITHIN_S = 60  # a fixed wait: a client answers about 2.5 writes a second
 HEALTHY_AFTER_START_S = 300  # budget: nodes Ready and leaders renewing, from the members' start
 
 
@@ -123,46 +125,20 @@ def test_external_snapshot_restore(chaos: ChaosRun, tmp_path: Path) -> None:
     cluster = chaos.cluster
     layout = layout_of(chaos)
     suffix = uuid.uuid4().hex[:6]
-    markers = Markers(cluster, f"kc-backup-{suffix}")
-    later_namespace = f"kc-after-snapshot-{suffix}"
     snapshot = tmp_path / "snapshot.db"
     token = f"{layout.token}-restored-{suffix}"
     source = layout.member(a_follower(layout))
     with chaos.step(f"before: markers written, snapshot saved from {source.name} and checked with etcdutl"):
-        markers.create_namespace()
-        markers.create("kept")
-        markers.create("deleted-after-snapshot")
-        at_snapshot = markers.versions()
-        history = chaos.history(namespace=f"kc-history-{suffix}")
-        eventually(
-            lambda: acknowledged(history, above=0, at_least=WRITES_EACH_SIDE),
-            within=WRITES_WITHIN_S,
-            expected=f"{WRITES_EACH_SIDE} history writes acknowledged",
-        )
+        marked = mark_before_snapshot(chaos, suffix)
         saved = runbook.save_snapshot(layout, snapshot, member=source)
         shown, status = runbook.snapshot_status(snapshot)
         chaos.attach_text(saved.text(), name="etcdctl snapshot save")
         chaos.attach_text(shown.text(), name="etcdutl snapshot status")
         chaos.figure("snapshot_save_s", saved.seconds)
-        chaos.figure("snapshot_size_bytes", snapshot.stat().st_size, unit="B")
-        chaos.figure("snapshot_revision", status.revision, unit="")
-        chaos.check.that(
-            "snapshot_checked",
-            status.total_keys > 0 and status.revision > 0,
-            what="etcdutl snapshot status reads a snapshot with keys and a revision",
-            measured=f"{status.total_keys} keys at revision {status.revision}",
-        )
+        check_snapshot_saved(chaos, status, snapshot.stat().st_size)
         cluster_before = runbook.cluster_id(layout)
     with chaos.step("before: changes after the snapshot (one marker created, one deleted, one namespace, history)"):
-        markers.create("created-after-snapshot")
-        markers.delete("deleted-after-snapshot")
-        markers.create_namespace(later_namespace)
-        eventually(
-            lambda: acknowledged(history, above=status.revision, at_least=WRITES_EACH_SIDE),
-            within=WRITES_WITHIN_S,
-            expected=f"{WRITES_EACH_SIDE} history writes acknowledged after the snapshot's revision",
-        )
-        checked = chaos.check_data_safety(history)  # the history up to the restore, and its fence
+        checked = change_after_snapshot(chaos, marked, status.revision)  # the history up to the restore, its fence
     api = chaos.api_probe()
     with ExitStack() as apiservers:
         downs = [
@@ -182,26 +158,12 @@ def test_external_snapshot_restore(chaos: ChaosRun, tmp_path: Path) -> None:
         chaos.figure(
             "api_down_for_restore_s", None if back is None or stopped is None else members_started + back - stopped
         )
-        cluster_after = runbook.cluster_id(layout)
-        chaos.check.that(
-            "new_cluster_id",
-            cluster_after != cluster_before,
-            what="the members report a cluster ID other than the old cluster's (the new token)",
-            measured=f"{cluster_before:x} -> {cluster_after:x}",
-        )
+        check_new_cluster(chaos, cluster_before, runbook.cluster_id(layout))
         revision = max(s.revision for s in host_etcdctl.endpoint_status(layout))
         chaos.check.at_least(
             "revisions_bumped", revision, status.revision + BUMP_REVISION + 1, what="etcd's revision after the restore"
         )
-        check_snapshot_state(
-            chaos,
-            markers,
-            at_snapshot=at_snapshot,
-            later_namespace=later_namespace,
-            history=history,
-            checked=checked,
-            snapshot_revision=status.revision,
-        )
+        check_restored(chaos, marked, checked=checked, snapshot_revision=status.revision)
         chaos.check.within(
             "healthy_after_start",
             healthy_after,
@@ -209,4 +171,4 @@ def test_external_snapshot_restore(chaos: ChaosRun, tmp_path: Path) -> None:
             what="nodes Ready, kube-system running, from the members' start",
         )
     chaos.stop()
-    markers.delete_namespaces(markers.namespace, later_namespace, history.namespace)
+    marked.delete()

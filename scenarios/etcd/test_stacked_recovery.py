@@ -19,12 +19,10 @@ from kindchaos.cluster.etcd_tools import (
     save_snapshot,
     snapshot_status,
 )
-from kindchaos.cluster.markers import Markers
 from kindchaos.cluster.nodes import output, run
 from kindchaos.cluster.readiness import wait_ready
 from kindchaos.evidence.scenario import ChaosRun
-from kindchaos.evidence.writes import acknowledged, write_figures
-from kindchaos.expect import eventually
+from kindchaos.evidence.writes import write_figures
 from kindchaos.faults import StackedMemberLost, StackedQuorumLost
 from kindchaos.observe import figures
 from kindchaos.runbooks.etcd_member_loss import (
@@ -34,7 +32,13 @@ from kindchaos.runbooks.etcd_member_loss import (
     check_writes_steady,
 )
 from kindchaos.runbooks.report import attach_runbook
-from kindchaos.runbooks.snapshot_checks import check_snapshot_state
+from kindchaos.runbooks.snapshot_checks import (
+    change_after_snapshot,
+    check_new_cluster,
+    check_restored,
+    check_snapshot_saved,
+    mark_before_snapshot,
+)
 
 pytestmark = [
     pytest.mark.topology("ha"),
@@ -44,8 +48,6 @@ pytestmark = [
 ]
 
 SNAPSHOT = f"{BACKUP_DIR}/before-disaster.db"
-WRITES_EACH_SIDE = 10  # acknowledged history writes before the snapshot, and after it
-WRITES_WITHIN_S = 60  # a fixed wait: a client answers about 2.5 writes a second
 HEALTHY_AFTER_START_S = 300  # budget: nodes Ready and leaders renewing, from the members' start
 
 
@@ -147,44 +149,18 @@ def test_stacked_disaster_recovery(chaos: ChaosRun) -> None:
     cluster = chaos.cluster
     survivor, *lost_nodes = cluster.control_planes
     suffix = uuid.uuid4().hex[:6]
-    markers = Markers(cluster, f"kc-backup-{suffix}")
-    later_namespace = f"kc-after-snapshot-{suffix}"
     with chaos.step(f"before: markers written, snapshot saved on {survivor} and checked with etcdutl"):
         install_tools(survivor)
-        markers.create_namespace()
-        markers.create("kept")
-        markers.create("deleted-after-snapshot")
-        at_snapshot = markers.versions()
-        history = chaos.history(namespace=f"kc-history-{suffix}", via=survivor)
-        eventually(
-            lambda: acknowledged(history, above=0, at_least=WRITES_EACH_SIDE),
-            within=WRITES_WITHIN_S,
-            expected=f"{WRITES_EACH_SIDE} history writes acknowledged",
-        )
+        marked = mark_before_snapshot(chaos, suffix, via=survivor)
         saved = save_snapshot(survivor, SNAPSHOT)
         status = snapshot_status(survivor, SNAPSHOT)
         chaos.attach_text(saved.ran.output, name="etcdctl snapshot save")
         chaos.attach_text(f"{status}", name="etcdutl snapshot status")
         chaos.figure("snapshot_save_s", saved.seconds)
-        chaos.figure("snapshot_size_bytes", file_size(survivor, SNAPSHOT), unit="B")
-        chaos.figure("snapshot_revision", status.revision, unit="")
-        chaos.check.that(
-            "snapshot_checked",
-            status.total_keys > 0 and status.revision > 0,
-            what="etcdutl snapshot status reads a snapshot with keys and a revision",
-            measured=f"{status.total_keys} keys at revision {status.revision}",
-        )
+        check_snapshot_saved(chaos, status, file_size(survivor, SNAPSHOT))
         cluster_before = cluster_id(survivor)
     with chaos.step("before: changes after the snapshot (one marker created, one deleted, one namespace, history)"):
-        markers.create("created-after-snapshot")
-        markers.delete("deleted-after-snapshot")
-        markers.create_namespace(later_namespace)
-        eventually(
-            lambda: acknowledged(history, above=status.revision, at_least=WRITES_EACH_SIDE),
-            within=WRITES_WITHIN_S,
-            expected=f"{WRITES_EACH_SIDE} history writes acknowledged after the snapshot's revision",
-        )
-        checked = chaos.check_data_safety(history)  # the history up to the restore, and its fence
+        checked = change_after_snapshot(chaos, marked, status.revision)  # the history up to the restore, its fence
     api = chaos.api_probe()
     disaster = StackedQuorumLost(
         cluster,
@@ -194,7 +170,7 @@ def test_stacked_disaster_recovery(chaos: ChaosRun) -> None:
         target=f"/var/lib/etcd-restored-{suffix}",
     )
     with chaos.fault(disaster), chaos.step("during: two members' data gone; every write fails"):
-        check_writes_failing(chaos, history)
+        check_writes_failing(chaos, marked.history)
         lost = run(survivor, "etcdctl", *LOCAL_ARGS, "endpoint", "health")
         chaos.attach_text(f"exit {lost.code}\n{lost.output}", name=f"etcdctl endpoint health on {survivor}")
         chaos.check.that(
@@ -207,7 +183,9 @@ def test_stacked_disaster_recovery(chaos: ChaosRun) -> None:
         attach_runbook(chaos, disaster.steps)
         chaos.figure("restore_runbook_s", sum(s.seconds for s in disaster.steps), note="stop, copy, restore, start")
         started = next(s for s in disaster.steps if s.title.startswith("start etcd"))
-        members_started = time.monotonic() - sum(s.seconds for s in disaster.steps[disaster.steps.index(started) :])
+        recovered = disaster.at("recovered")
+        assert recovered is not None
+        members_started = recovered - sum(s.seconds for s in disaster.steps[disaster.steps.index(started) :])
         # A fixed wait of twice the budget, so a slow recovery is measured and then held to its budget.
         wait_ready(cluster, within=HEALTHY_AFTER_START_S * 2)
         healthy_after = time.monotonic() - members_started
@@ -215,26 +193,12 @@ def test_stacked_disaster_recovery(chaos: ChaosRun) -> None:
         chaos.figure(
             "api_down_for_restore_s", None if back is None or stopped is None else members_started + back - stopped
         )
-        cluster_after = cluster_id(survivor)
-        chaos.check.that(
-            "new_cluster_id",
-            cluster_after != cluster_before,
-            what="the members report a cluster ID other than the old cluster's (the new token)",
-            measured=f"{cluster_before:x} -> {cluster_after:x}",
-        )
+        check_new_cluster(chaos, cluster_before, cluster_id(survivor))
         revision = max(s.revision for s in endpoint_status(survivor))
         chaos.check.at_least(
             "revisions_bumped", revision, status.revision + BUMP_REVISION + 1, what="etcd's revision after the restore"
         )
-        check_snapshot_state(
-            chaos,
-            markers,
-            at_snapshot=at_snapshot,
-            later_namespace=later_namespace,
-            history=history,
-            checked=checked,
-            snapshot_revision=status.revision,
-        )
+        check_restored(chaos, marked, checked=checked, snapshot_revision=status.revision)
         chaos.check.within(
             "healthy_after_start",
             healthy_after,
@@ -242,5 +206,5 @@ def test_stacked_disaster_recovery(chaos: ChaosRun) -> None:
             what="nodes Ready, kube-system running, from the members' start",
         )
     chaos.stop()
-    markers.delete_namespaces(markers.namespace, later_namespace, history.namespace)
+    marked.delete()
     output(survivor, "rm", "-f", SNAPSHOT)

@@ -18,6 +18,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
+from kindchaos.cluster.api import wait_namespace_gone
 from kindchaos.cluster.api_requests import create_configmap
 from kindchaos.cluster.external_etcd.certificates import issue, key_pem, make_ca, pem
 from kindchaos.cluster.lifecycle import Cluster
@@ -199,14 +200,5 @@ def remove(cluster: Cluster, setup: WebhookSetup | None = None) -> list[str]:
             if exc.status != 404:
                 raise
 
-    def gone() -> None:
-        try:
-            core.read_namespace(NAME)
-        except ApiException as exc:
-            if exc.status == 404:
-                return
-            raise
-        raise AssertionError(f"namespace {NAME} still terminating")
-
-    wait_for(gone, within=GONE_WITHIN_S, expected=f"namespace {NAME} deleted")
+    wait_namespace_gone(cluster.api, NAME, within=GONE_WITHIN_S)
     return removed

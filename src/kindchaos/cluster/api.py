@@ -7,6 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from kubernetes import client, config
+from kubernetes.client.exceptions import ApiException
+
+from kindchaos.waiting import wait_for
 
 # Probes and watches share the client from their threads: room for all of them and the scenario.
 POOL_SIZE = 32
@@ -42,3 +45,19 @@ def pod_ready(pod: Any) -> bool:
     if pod.status.phase != "Running":
         return False
     return all(cs.ready for cs in pod.status.container_statuses or [])
+
+
+def wait_namespace_gone(api_client_: Any, name: str, *, within: float) -> None:
+    """Until namespace ``name`` is deleted (the namespace controller empties it first); raise on the deadline."""
+    core_api: Any = client.CoreV1Api(api_client_)
+
+    def gone() -> None:
+        try:
+            core_api.read_namespace(name)
+        except ApiException as exc:
+            if exc.status == 404:
+                return
+            raise
+        raise AssertionError(f"namespace {name} still terminating")
+
+    wait_for(gone, within=within, expected=f"namespace {name} deleted")

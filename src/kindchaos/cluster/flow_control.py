@@ -20,9 +20,9 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 from prometheus_client.parser import text_string_to_metric_families
 
+from kindchaos.cluster.api import wait_namespace_gone
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.nodes import output
-from kindchaos.waiting import wait_for
 
 NAME = "kindchaos-flood"  # the namespace, service account, role, flow schema and priority level
 FLOOD_PRECEDENCE = 500  # ahead of service-accounts (9000), behind the system schemas (exempt 1 .. system-nodes 500)
@@ -212,16 +212,7 @@ def remove_flood_objects(cluster: Cluster) -> list[str]:
             if exc.status != 404:
                 raise
 
-    def namespace_gone() -> None:
-        try:
-            core.read_namespace(NAME)
-        except ApiException as exc:
-            if exc.status == 404:
-                return
-            raise
-        raise AssertionError(f"namespace {NAME} still terminating")
-
-    wait_for(namespace_gone, within=NAMESPACE_GONE_WITHIN_S, expected=f"namespace {NAME} deleted")
+    wait_namespace_gone(cluster.api, NAME, within=NAMESPACE_GONE_WITHIN_S)
     return removed
 
 
