@@ -53,6 +53,11 @@ func serve() error {
 		})
 	})
 	server := &http.Server{Addr: ":" + port, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	return serveUntilSignal(server, server.ListenAndServe)
+}
+
+// serveUntilSignal runs listen until it fails or SIGINT/SIGTERM arrives, then shuts the server down gracefully.
+func serveUntilSignal(server *http.Server, listen func() error) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	go func() {
@@ -61,7 +66,7 @@ func serve() error {
 		defer cancel()
 		_ = server.Shutdown(shutdown)
 	}()
-	if err := server.ListenAndServe(); err != nil && err != http.ErrServerClosed {
+	if err := listen(); err != nil && err != http.ErrServerClosed {
 		return err
 	}
 	return nil

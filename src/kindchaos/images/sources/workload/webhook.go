@@ -1,14 +1,11 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 )
 
@@ -80,16 +77,5 @@ func webhook() error {
 		_ = json.NewEncoder(w).Encode(review(in))
 	})
 	server := &http.Server{Addr: ":" + port, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	go func() {
-		<-ctx.Done()
-		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = server.Shutdown(shutdown)
-	}()
-	if err := server.ListenAndServeTLS(cert, key); err != nil && err != http.ErrServerClosed {
-		return err
-	}
-	return nil
+	return serveUntilSignal(server, func() error { return server.ListenAndServeTLS(cert, key) })
 }
