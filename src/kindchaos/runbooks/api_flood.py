@@ -93,6 +93,7 @@ def flood_and_observe(chaos: ChaosRun, level: str, workdir: Path) -> FloodObserv
         after = flow_control.flow_counters(cluster)
     finally:
         flow_control.remove_flood_objects(cluster)
+        (workdir / "masters.kubeconfig").unlink(missing_ok=True)  # it holds a private key; the probe has read it
     start, end = fault.at("inject"), fault.at("restore")
     assert start is not None and end is not None
     others = {
