@@ -1,13 +1,18 @@
 """Pure parts of the outage scenarios: lease renewal gaps, APF counters, etcdctl's member add, the flood's bounds."""
 
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
 from kindchaos.cluster.etcd_runbook import initial_cluster_from
 from kindchaos.cluster.flow_control import counter_delta, parse_flow_counters
+from kindchaos.cluster.lifecycle import Cluster
+from kindchaos.cluster.topology import topology_named
 from kindchaos.errors import UsageError
 from kindchaos.faults.api_flood import MAX_REQUESTS, MAX_SECONDS, Flood
+from kindchaos.faults.certificates import MAX_VALIDITY_S, MIN_VALIDITY_S, CertificatesExpired
+from kindchaos.faults.stacked_etcd import StackedMemberLost, StackedQuorumLost
 from kindchaos.observe.replay import heartbeat_gap
 from kindchaos.observe.timeline import Timeline, TimelineEvent
 
@@ -76,3 +81,35 @@ def test_member_add_prints_the_cluster_the_new_member_starts_with() -> None:
 def test_the_flood_is_bounded(threads: int, requests: int, seconds: float, hint: str, tmp_path: Path) -> None:
     with pytest.raises(UsageError, match=hint):
         Flood("https://127.0.0.1:1/", "token", tmp_path / "ca.crt", threads=threads, requests=requests, seconds=seconds)
+
+
+def a_cluster(topology: str) -> Cluster:
+    """A cluster as the library describes it (no cluster behind it: the constructors refuse before using one)."""
+    return Cluster(
+        name="kc-unit",
+        topology=topology_named(topology),
+        image="kindchaos/node:unit",
+        kubeconfig=Path("/nonexistent/kubeconfig"),
+        kind=cast(Any, None),
+        created_seconds=None,
+    )
+
+
+def test_a_stacked_member_is_lost_only_on_an_ha_cluster() -> None:
+    with pytest.raises(UsageError, match="no stacked etcd of three members") as refused:
+        StackedMemberLost(a_cluster("single"), "kc-unit-control-plane")
+    assert "`ha`" in (refused.value.hint or "")
+    with pytest.raises(UsageError, match="cannot lose the etcd members") as refused:
+        StackedMemberLost(a_cluster("ha"), "kc-unit-worker")
+    assert "kc-unit-control-plane2" in (refused.value.hint or "")
+
+
+def test_quorum_is_lost_with_exactly_two_members() -> None:
+    with pytest.raises(UsageError, match="not 1"):
+        StackedQuorumLost(a_cluster("ha"), ["kc-unit-control-plane2"], snapshot="s", token="t", target="d")
+
+
+@pytest.mark.parametrize("validity", [MIN_VALIDITY_S - 1, MAX_VALIDITY_S + 1])
+def test_certificates_expire_within_bounds(validity: int) -> None:
+    with pytest.raises(UsageError, match="out of range"):
+        CertificatesExpired(a_cluster("single"), validity_s=validity)
