@@ -6,7 +6,7 @@ from typing import Any, cast
 import pytest
 
 from kindchaos.cluster.etcd_runbook import initial_cluster_from
-from kindchaos.cluster.flow_control import counter_delta, parse_flow_counters
+from kindchaos.cluster.flow_control import counter_delta, parse_flow_counters, server_url
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.topology import topology_named
 from kindchaos.errors import UsageError
@@ -113,3 +113,20 @@ def test_quorum_is_lost_with_exactly_two_members() -> None:
 def test_certificates_expire_within_bounds(validity: int) -> None:
     with pytest.raises(UsageError, match="out of range"):
         CertificatesExpired(a_cluster("single"), validity_s=validity)
+
+
+def test_the_flood_targets_loopback_only(tmp_path: Path) -> None:
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text("clusters:\n- cluster:\n    server: https://10.0.0.1:6443\n")
+    remote = Cluster(
+        name="kc-unit",
+        topology=topology_named("single"),
+        image="kindchaos/node:unit",
+        kubeconfig=kubeconfig,
+        kind=cast(Any, None),
+        created_seconds=None,
+    )
+    with pytest.raises(UsageError, match="not on loopback"):
+        server_url(remote)
+    kubeconfig.write_text("clusters:\n- cluster:\n    server: https://127.0.0.1:41234\n")
+    assert server_url(remote) == "https://127.0.0.1:41234"

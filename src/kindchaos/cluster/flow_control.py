@@ -23,6 +23,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from kindchaos.cluster.api import wait_namespace_gone
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.nodes import output
+from kindchaos.errors import UsageError
 
 NAME = "kindchaos-flood"  # the namespace, service account, role, flow schema and priority level
 FLOOD_PRECEDENCE = 500  # ahead of service-accounts (9000), behind the system schemas (exempt 1 .. system-nodes 500)
@@ -177,7 +178,7 @@ def flood_identity(cluster: Cluster, level: str) -> FloodIdentity:
     """The flooding service account, its token, and a flow schema sending its requests to ``level``: our own
     small limited level (``limited``), or the cluster's ``exempt`` level (APF's protection removed for it)."""
     if level not in LEVELS:
-        raise ValueError(f"unknown flood level {level!r}; use one of {', '.join(LEVELS)}")
+        raise UsageError(f"unknown flood level {level!r}", hint=f"use one of {', '.join(LEVELS)}")
     fc = _flowcontrol(cluster)
     _service_account(cluster)
     priority_level = NAME if level == "limited" else "exempt"
@@ -292,5 +293,8 @@ def server_url(cluster: Cluster) -> str:
     ours: dict[str, Any] = yaml.safe_load(cluster.kubeconfig.read_text())
     server = str(ours["clusters"][0]["cluster"]["server"])
     if not re.match(r"https://(127\.\d+\.\d+\.\d+|localhost|\[::1\]):\d+$", server):
-        raise ValueError(f"the cluster's endpoint {server} is not on loopback; the flood targets loopback only")
+        raise UsageError(
+            f"the cluster's endpoint {server} is not on loopback",
+            hint="the API flood targets only a kind cluster's endpoint on this host (127.0.0.1)",
+        )
     return server
