@@ -10,9 +10,12 @@ import pytest
 
 from kindchaos.cluster import admission_webhook, flow_control
 from kindchaos.cluster.etcd import endpoint_health
-from kindchaos.cluster.lifecycle import Cluster
+from kindchaos.cluster.lifecycle import Cluster, delete_cluster, existing_clusters, tool_paths
 from tests.integration.test_catalogue_claims import failed_child, single_result
 from tests.integration.test_claims_sabotaged import category_of, failed_check
+from tests.integration.test_engine_runs import child_pytest
+
+CERTS_CLUSTER = "kindchaos-certs-single"
 
 pytestmark = [pytest.mark.integration, pytest.mark.disruptive]
 
@@ -58,6 +61,16 @@ def test_a_restore_without_bump_breaks_the_revisions_clause(ha_cluster: Cluster,
 @pytest.mark.topology("single")
 @pytest.mark.nightly
 def test_a_skipped_renewal_does_not_restore_an_expired_cluster(tmp_path: Path) -> None:
-    message = failed_child("certificates_renewal_skipped.py", tmp_path, timeout=1500)
+    child = child_pytest("certificates_renewal_skipped.py", tmp_path)
+    try:
+        out, _ = child.communicate(timeout=1500)
+    finally:
+        kind = tool_paths()[0]
+        if CERTS_CLUSTER in existing_clusters(kind):  # the child keeps its fresh cluster; it is expired for good
+            delete_cluster(CERTS_CLUSTER, kind_path=kind)
+    assert child.returncode == 1, out
+    result = single_result(tmp_path)
+    message = str(result["statusDetails"]["message"])  # type: ignore[index]
     assert "failed to restore kubeadm certificates" in message, message
     assert "a verifying client answered" in message, message
+    assert category_of(result) == "Restore failed"

@@ -61,6 +61,7 @@ def test_allure_categories_and_environment_are_written(pytester: pytest.Pytester
     categories = json.loads((pytester.path / "results" / "categories.json").read_text())
     assert [c["name"] for c in categories] == [
         "Fault not injected",
+        "Restore failed",
         "Recovery budget breached",
         "Steady state violated",
         "Infrastructure error",
@@ -86,6 +87,9 @@ def test_categories_regexes_split_the_error_families() -> None:
     assert category("failed", "kindchaos.errors.BudgetBreached: budget breached: ...") == ["Recovery budget breached"]
     assert category("failed", "SteadyStateViolated: expected pods stay for 60s") == ["Steady state violated"]
     assert category("broken", "kindchaos.errors.ClusterError: failed to heal") == ["Infrastructure error"]
+    restore = "kindchaos.errors.RestoreError: failed to restore kubeadm certificates on x: expected a verifying client"
+    assert category("broken", restore) == ["Restore failed"]
+    assert category("failed", restore) == ["Restore failed"]
 
 
 def test_tests_run_grouped_by_topology_so_each_cluster_is_made_once(pytester: pytest.Pytester) -> None:

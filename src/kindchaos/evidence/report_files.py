@@ -19,6 +19,13 @@ CATEGORIES = [
         "messageRegex": "(?s).*fault not injected.*",
     },
     {
+        "name": "Restore failed",
+        "description": "The fault was not undone: its restore, or the runbook that is its restore, did not bring "
+        "the cluster back, as the restore's own proof shows.",
+        "matchedStatuses": ["failed", "broken"],
+        "messageRegex": "(?s)^(?!.*fault not injected).*failed to restore.*",
+    },
+    {
         "name": "Recovery budget breached",
         "description": "The cluster recovered, but later than the claim's budget (see --budget-scale).",
         "matchedStatuses": ["failed"],
@@ -28,13 +35,13 @@ CATEGORIES = [
         "name": "Steady state violated",
         "description": "An invariant the claim names did not hold before or during the fault.",
         "matchedStatuses": ["failed"],
-        "messageRegex": "(?s)^(?!.*(fault not injected|budget breached)).*",
+        "messageRegex": "(?s)^(?!.*(fault not injected|budget breached|failed to restore)).*",
     },
     {
         "name": "Infrastructure error",
         "description": "The tool, Docker or the cluster failed; the claim was not tested.",
         "matchedStatuses": ["broken"],
-        "messageRegex": "(?s)^(?!.*fault not injected).*",
+        "messageRegex": "(?s)^(?!.*(fault not injected|failed to restore)).*",
     },
 ]
 
