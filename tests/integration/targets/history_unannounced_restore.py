@@ -14,9 +14,10 @@ import pytest
 from kindchaos.cluster.etcd_tools import install_tools, save_snapshot, snapshot_status
 from kindchaos.cluster.readiness import wait_ready
 from kindchaos.evidence.scenario import ChaosRun
+from kindchaos.evidence.writes import acknowledged
 from kindchaos.expect import eventually
 from kindchaos.faults import ComponentDown
-from scenarios.etcd.test_backup_restore import SNAPSHOT, acknowledged, restore_into_new_data_dir
+from scenarios.etcd.test_backup_restore import SNAPSHOT, restore_into_new_data_dir
 
 pytestmark = [pytest.mark.topology("single"), pytest.mark.disruptive, pytest.mark.question("engine")]
 
