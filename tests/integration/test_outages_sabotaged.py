@@ -11,11 +11,13 @@ import pytest
 from kindchaos.cluster import admission_webhook, flow_control
 from kindchaos.cluster.etcd import endpoint_health
 from kindchaos.cluster.lifecycle import Cluster, delete_cluster, existing_clusters, tool_paths
+from kindchaos.expect import eventually
 from tests.integration.test_catalogue_claims import failed_child, single_result
 from tests.integration.test_claims_sabotaged import category_of, failed_check
 from tests.integration.test_engine_runs import child_pytest
 
 CERTS_CLUSTER = "kindchaos-certs-single"
+MEMBER_BACK_WITHIN_S = 240  # a fixed wait: kubelet may take two minutes to start a static pod again
 
 pytestmark = [pytest.mark.integration, pytest.mark.disruptive]
 
@@ -45,8 +47,12 @@ def test_a_member_whose_data_was_kept_is_not_lost(ha_cluster: Cluster, tmp_path:
     message = failed_child("stacked_member_data_kept.py", tmp_path, timeout=600)
     assert "fault not injected: etcd member of" in message and "/member is on" in message, message
     assert category_of(single_result(tmp_path)) == "Fault not injected"
-    health = endpoint_health(ha_cluster.control_planes[0])  # the stopped member was started again
-    assert len(health) == 3 and all(ok for ok, _ in health.values()), health
+
+    def all_healthy() -> None:  # the stopped member was started again by the undone injection
+        health = endpoint_health(ha_cluster.control_planes[0])
+        assert len(health) == 3 and all(ok for ok, _ in health.values()), health
+
+    eventually(all_healthy, within=MEMBER_BACK_WITHIN_S, expected="three etcd members healthy")
 
 
 @pytest.mark.topology("ha")

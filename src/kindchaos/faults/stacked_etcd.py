@@ -111,6 +111,7 @@ class StackedMemberLost(StackedMemberDataLost):
     def restore(self) -> None:
         if not self.data or not self._data_lost():
             runbook.unpark(self.node, "etcd.yaml", "etcd")  # nothing deleted: only the stop to undo
+            runbook.wait_healthy(self.survivor, len(self.cluster.control_planes))
             return
         self._mark("replace")
         self.steps = runbook.replace_member(self.node, self.survivor, len(self.cluster.control_planes))
