@@ -18,7 +18,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
-from kindchaos.cluster.api import wait_namespace_gone
+from kindchaos.cluster.api import found, wait_namespace_gone
 from kindchaos.cluster.api_requests import create_configmap
 from kindchaos.cluster.external_etcd.certificates import issue, key_pem, make_ca, pem
 from kindchaos.cluster.lifecycle import Cluster
@@ -171,34 +171,16 @@ def deploy(cluster: Cluster, suffix: str, *, scoped: bool = True) -> WebhookSetu
 
 def webhook_objects_left(cluster: Cluster) -> bool:
     admission: Any = client.AdmissionregistrationV1Api(cluster.api)
-    try:
-        admission.read_validating_webhook_configuration(NAME)
-    except ApiException as exc:
-        if exc.status == 404:
-            return False
-        raise
-    return True
+    return found(admission.read_validating_webhook_configuration, NAME)
 
 
 def remove(cluster: Cluster, setup: WebhookSetup | None = None) -> list[str]:
     """The registration first (so nothing is refused for want of a backend), then the namespaces."""
     admission: Any = client.AdmissionregistrationV1Api(cluster.api)
     core: Any = client.CoreV1Api(cluster.api)
-    removed = []
-    try:
-        admission.delete_validating_webhook_configuration(NAME)
-        removed.append(f"validatingwebhookconfiguration/{NAME}")
-    except ApiException as exc:
-        if exc.status != 404:
-            raise
+    registered = found(admission.delete_validating_webhook_configuration, NAME)
+    removed = [f"validatingwebhookconfiguration/{NAME}"] if registered else []
     names = [NAME, *((setup.enforced, setup.ignored, setup.outside) if setup else ())]
-    for namespace in names:
-        try:
-            core.delete_namespace(namespace)
-            removed.append(f"namespace/{namespace}")
-        except ApiException as exc:
-            if exc.status != 404:
-                raise
-
+    removed += [f"namespace/{namespace}" for namespace in names if found(core.delete_namespace, namespace)]
     wait_namespace_gone(cluster.api, NAME, within=GONE_WITHIN_S)
     return removed

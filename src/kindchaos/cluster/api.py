@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -47,17 +48,22 @@ def pod_ready(pod: Any) -> bool:
     return all(cs.ready for cs in pod.status.container_statuses or [])
 
 
+def found(call: Callable[[str], Any], name: str) -> bool:
+    """Call an API function on ``name`` (a read or a delete): ``False`` when the object does not exist (404)."""
+    try:
+        call(name)
+    except ApiException as exc:
+        if exc.status == 404:
+            return False
+        raise
+    return True
+
+
 def wait_namespace_gone(api_client_: Any, name: str, *, within: float) -> None:
     """Until namespace ``name`` is deleted (the namespace controller empties it first); raise on the deadline."""
     core_api: Any = client.CoreV1Api(api_client_)
 
     def gone() -> None:
-        try:
-            core_api.read_namespace(name)
-        except ApiException as exc:
-            if exc.status == 404:
-                return
-            raise
-        raise AssertionError(f"namespace {name} still terminating")
+        assert not found(core_api.read_namespace, name), f"namespace {name} still terminating"
 
     wait_for(gone, within=within, expected=f"namespace {name} deleted")

@@ -20,7 +20,7 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 from prometheus_client.parser import text_string_to_metric_families
 
-from kindchaos.cluster.api import wait_namespace_gone
+from kindchaos.cluster.api import found, wait_namespace_gone
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.nodes import output
 from kindchaos.errors import UsageError
@@ -200,37 +200,23 @@ def flood_identity(cluster: Cluster, level: str) -> FloodIdentity:
 def remove_flood_objects(cluster: Cluster) -> list[str]:
     """Delete the flow schema, priority level and namespace of the flood; returns what was there."""
     fc, core = _flowcontrol(cluster), client.CoreV1Api(cluster.api)
-    removed = []
-    for kind, delete in (
-        ("flowschema", fc.delete_flow_schema),
-        ("prioritylevelconfiguration", fc.delete_priority_level_configuration),
-        ("namespace", core.delete_namespace),
-    ):
-        try:
-            delete(NAME)
-            removed.append(f"{kind}/{NAME}")
-        except ApiException as exc:
-            if exc.status != 404:
-                raise
-
+    removed = [
+        f"{kind}/{NAME}"
+        for kind, delete in (
+            ("flowschema", fc.delete_flow_schema),
+            ("prioritylevelconfiguration", fc.delete_priority_level_configuration),
+            ("namespace", core.delete_namespace),
+        )
+        if found(delete, NAME)
+    ]
     wait_namespace_gone(cluster.api, NAME, within=NAMESPACE_GONE_WITHIN_S)
     return removed
 
 
 def flood_objects_left(cluster: Cluster) -> list[str]:
     fc = _flowcontrol(cluster)
-    left = []
-    for kind, read in (
-        ("flowschema", fc.read_flow_schema),
-        ("prioritylevelconfiguration", fc.read_priority_level_configuration),
-    ):
-        try:
-            read(NAME)
-            left.append(f"{kind}/{NAME}")
-        except ApiException as exc:
-            if exc.status != 404:
-                raise
-    return left
+    kinds = (("flowschema", fc.read_flow_schema), ("prioritylevelconfiguration", fc.read_priority_level_configuration))
+    return [f"{kind}/{NAME}" for kind, read in kinds if found(read, NAME)]
 
 
 # --- the apiserver's counters -------------------------------------------------------------------------------
