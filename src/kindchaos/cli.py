@@ -1,4 +1,4 @@
-"""The `kindchaos` command: doctor, images, clusters, report, answers."""
+"""The `kindchaos` command: doctor, images, clusters, triage, report, answers, evidence."""
 
 from __future__ import annotations
 
@@ -156,6 +156,42 @@ def _evidence_readme(args: argparse.Namespace) -> int:
     return 0
 
 
+def _triage(args: argparse.Namespace) -> int:
+    from contextlib import AbstractContextManager, nullcontext
+
+    from kindchaos.cluster.lifecycle import tool_paths
+    from kindchaos.triage import triage
+    from kindchaos.triage.render import EXIT_CODES, as_json, human
+    from kindchaos.triage.target import Target, from_kind_cluster, from_kubeconfig
+
+    if args.cluster and args.kubeconfig:
+        raise UsageError("--cluster and --kubeconfig name two clusters", hint="pass one of them")
+    if args.deadline <= 0:
+        raise UsageError(f"--deadline {args.deadline} is not a time limit", hint="pass a number of seconds above 0")
+    chosen: AbstractContextManager[Target]
+    if args.kubeconfig:
+        chosen = nullcontext(from_kubeconfig(Path(args.kubeconfig)))
+    else:
+        try:
+            kind_path: Path | None = tool_paths()[0]
+        except KindChaosError:
+            kind_path = None
+        chosen = from_kind_cluster(args.cluster or "kindchaos-single", kind_path=kind_path)
+    with chosen as target:
+        if target.no_machines:
+            print(f"kindchaos: node access: {target.no_machines}", file=sys.stderr)
+        result = triage(target, deadline_s=args.deadline)
+    api = result.facts.api
+    if api is not None and api.status is None:
+        print(
+            f"kindchaos: the API at {api.url} did not answer ({api.detail}) (fix: check that the cluster runs and "
+            "the kubeconfig's server is right; the report below shows what the nodes say)",
+            file=sys.stderr,
+        )
+    print(as_json(result) if args.json else human(result), end="")
+    return EXIT_CODES[result.diagnosis.status]
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kindchaos", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -225,6 +261,15 @@ def build_parser() -> argparse.ArgumentParser:
     readme.add_argument("--root", default="docs/evidence", help="evidence folder (default: %(default)s)")
     readme.add_argument("--check", action="store_true", help="change nothing; exit 1 if a block is stale")
     readme.set_defaults(func=_evidence_readme)
+    triage = sub.add_parser(
+        "triage",
+        help="look at a cluster (read-only) and name what is broken; exit 0 healthy, 3 degraded, 4 down",
+    )
+    triage.add_argument("--cluster", default=None, help="a kind cluster on this host (default: kindchaos-single)")
+    triage.add_argument("--kubeconfig", default=None, help="any cluster a kubeconfig reaches (API only if not kind)")
+    triage.add_argument("--json", action="store_true", help="the diagnosis and every fact as JSON")
+    triage.add_argument("--deadline", type=float, default=30.0, help="time limit of the whole run, s (default 30)")
+    triage.set_defaults(func=_triage)
     return parser
 
 

@@ -85,6 +85,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default="reports/allure-results",
     )
     parser.addini("kindchaos_scenarios", "the folder of the scenario catalogue", default="scenarios")
+    group.addoption(
+        "--kindchaos-triage",
+        default=None,
+        choices=("on", "off"),
+        help="run `kindchaos triage` once each fault is proven and attach its diagnosis (default: on)",
+    )
+    parser.addini("kindchaos_triage", "default for --kindchaos-triage", default="on")
+
+
+def triage_option(config: pytest.Config) -> bool:
+    raw = str(config.getoption("kindchaos_triage") or config.getini("kindchaos_triage"))
+    if raw not in ("on", "off"):
+        raise pytest.UsageError(f"kindchaos_triage must be on or off, got {raw!r} (fix: kindchaos_triage = on)")
+    return raw == "on"
 
 
 def budget_scale_option(config: pytest.Config) -> float:
@@ -144,6 +158,7 @@ def pytest_configure(config: pytest.Config) -> None:
     for line in MARKERS:
         config.addinivalue_line("markers", line)
     set_budget_scale(budget_scale_option(config))
+    triage_option(config)  # a bad ini value is a usage error before anything runs
     if runs_scenarios(config):
         if getattr(config.option, "allure_report_dir", None) is None:
             config.option.allure_report_dir = str(config.rootpath / config.getini("kindchaos_alluredir"))
@@ -320,6 +335,7 @@ def chaos(request: pytest.FixtureRequest, kindchaos_clusters: ClusterPool) -> It
         claim=claim_of(item),
         components=components_of(item),
         health=health,
+        triage=triage_option(request.config),
     ).start()
     try:
         yield run

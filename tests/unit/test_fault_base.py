@@ -68,3 +68,38 @@ def test_a_failed_restore_is_an_error_chained_to_the_body_failure() -> None:
         raise AssertionError("claim broken")
     assert "failed to restore fake fault: prove_restored failed" in str(caught.value)
     assert isinstance(caught.value.__cause__, AssertionError)
+
+
+def test_a_proven_hook_runs_once_the_effect_is_proven() -> None:
+    fault = Recorded()
+    seen: list[tuple[list[str], bool]] = []
+    fault.on_proven.append(lambda f: seen.append((list(f.calls), f.active)))
+    with fault:
+        pass
+    assert seen == [(["inject", "prove"], True)]
+
+
+def test_a_failing_proven_hook_is_recorded_and_never_fails_the_fault() -> None:
+    fault = Recorded()
+
+    def broken(_: Fault) -> None:
+        raise RuntimeError("triage crashed")
+
+    fault.on_proven.append(broken)
+    with fault:
+        assert fault.active
+    assert any("broken failed: triage crashed" in line for line in fault.proof), fault.proof
+    assert fault.calls[-2:] == ["restore", "prove_restored"]
+
+
+def test_an_interrupt_in_a_proven_hook_still_restores_the_fault() -> None:
+    """The block was never entered, so ``__exit__`` would not run: the hook's wrapper restores."""
+    fault = Recorded()
+
+    def interrupted(_: Fault) -> None:
+        raise KeyboardInterrupt
+
+    fault.on_proven.append(interrupted)
+    with pytest.raises(KeyboardInterrupt), fault:
+        pytest.fail("the body must not run")
+    assert fault.calls == ["inject", "prove", "restore", "prove_restored"] and not fault.active

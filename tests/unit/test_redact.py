@@ -1,6 +1,6 @@
 """No key, token or kubeconfig credential survives redaction."""
 
-from kindchaos.evidence.redact import REDACTED, redact
+from kindchaos.redact import REDACTED, redact
 
 KUBECONFIG = """apiVersion: v1
 clusters:

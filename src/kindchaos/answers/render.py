@@ -22,7 +22,7 @@ from kindchaos.answers.sheet import (
     Sheet,
 )
 from kindchaos.answers.words import words
-from kindchaos.evidence.redact import redact
+from kindchaos.redact import redact
 
 
 def _utc(epoch: float | None) -> str:
@@ -128,9 +128,10 @@ def to_markdown(sheet: Sheet) -> str:
         out += ["", f"## {number}. {section.question}", ""]
         if not section.claims:
             out.append(f"*{w['no_claims']}*")
-            continue
         for claim in section.claims:
             out += _claim(claim, w)
+        if section.question_id == "cluster-failure":
+            out += sheet.triage
     out += sheet.layouts
     return "\n".join(out) + "\n"
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kindchaos.answers import layouts
+from kindchaos.answers import layouts, triage_table
 from kindchaos.errors import UsageError
 from kindchaos.questions import LANGUAGES, question_id_of, question_text
 
@@ -87,6 +87,7 @@ class Sheet:
     run: dict[str, Any] | None
     sections: list[Section]
     layouts: list[str] = field(default_factory=list)  # the stacked-vs-external section, as Markdown lines
+    triage: list[str] = field(default_factory=list)  # the cluster-failure section's procedure and accuracy table
 
     def count(self, status: str) -> int:
         return sum(1 for section in self.sections for claim in section.claims if claim.status == status)
@@ -210,7 +211,14 @@ def build_sheet(document: dict[str, Any], *, lang: str, source: Path = DEFAULT_F
         qid = _question_id(finding)
         if qid in by_id:
             by_id[qid].claims.append(_entry(finding, lang, run_started))
-    return Sheet(lang=lang, source=source, run=run, sections=sections, layouts=layouts.to_markdown(document, lang))
+    return Sheet(
+        lang=lang,
+        source=source,
+        run=run,
+        sections=sections,
+        layouts=layouts.to_markdown(document, lang),
+        triage=triage_table.to_markdown(document, lang),
+    )
 
 
 def load_sheet(path: Path, *, lang: str) -> Sheet:

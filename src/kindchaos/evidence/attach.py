@@ -9,8 +9,8 @@ from typing import Any
 
 import allure
 
-from kindchaos.evidence.redact import redact
 from kindchaos.faults import phases
+from kindchaos.redact import redact
 
 
 def text(body: str, *, name: str) -> None:

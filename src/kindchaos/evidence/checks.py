@@ -19,10 +19,10 @@ import allure
 
 from kindchaos.errors import BudgetBreached, ClaimViolated, SteadyStateViolated
 from kindchaos.evidence.findings import Figure
-from kindchaos.evidence.redact import redact
 from kindchaos.expect.budget import budget_scale, scaled
 from kindchaos.expect.conditions import Held, stays
 from kindchaos.progress import Status
+from kindchaos.redact import redact
 from kindchaos.waiting import ConditionTimeout, Waited, wait_for
 
 Value = float | int | str | bool | None

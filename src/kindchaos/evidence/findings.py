@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kindchaos.evidence.redact import redact
+from kindchaos.redact import redact
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,7 @@ class Finding:
     message: str = ""
     finished: float = field(default_factory=time.time)
     run_started: float | None = None
+    triage: list[dict[str, Any]] = field(default_factory=list)  # triage while each fault held (TriageRecord)
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -15,14 +15,26 @@ import time
 from pathlib import Path
 from typing import Any
 
+from kindchaos.answers import triage_table
 from kindchaos.answers.render import format_value
 from kindchaos.answers.sheet import read_findings
 from kindchaos.errors import UsageError
-from kindchaos.evidence.redact import redact
+from kindchaos.redact import redact
 
 EVIDENCE_DIR = Path("docs/evidence")
 BLOCK = re.compile(r"(<!-- evidence:(?P<run>[\w.-]+) -->\n)(?P<body>.*?)(<!-- /evidence:(?P=run) -->)", re.DOTALL)
-KEPT = ("test", "outcome", "topology", "wall_s", "cluster_create_s", "finished", "run_started", "figures", "checks")
+KEPT = (
+    "test",
+    "outcome",
+    "topology",
+    "wall_s",
+    "cluster_create_s",
+    "finished",
+    "run_started",
+    "figures",
+    "checks",
+    "triage",
+)
 RUN_NAME = re.compile(r"^[\w.-]+$")
 
 
@@ -59,6 +71,10 @@ def save(findings: Path, run: str, *, root: Path = EVIDENCE_DIR) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(_redacted(out), indent=1, ensure_ascii=False, default=str) + "\n")
     (path.parent / "tables.md").write_text(f"# Run {run}\n\n" + table(path, figures=True))
+    triaged = triage_table.records(document)
+    if triaged:
+        accuracy = {"run": document.get("run"), "tally": triage_table.tally(triaged), "records": triaged}
+        (path.parent / "triage.json").write_text(json.dumps(_redacted(accuracy), indent=1, ensure_ascii=False) + "\n")
     return path
 
 

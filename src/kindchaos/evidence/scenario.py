@@ -23,9 +23,10 @@ from kindchaos.cluster.external_etcd import etcdctl as host_etcdctl
 from kindchaos.cluster.health import HealthReport
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.errors import UsageError
-from kindchaos.evidence import attach, chart, collect
+from kindchaos.evidence import attach, chart, collect, triaged
 from kindchaos.evidence.checks import CheckBook
 from kindchaos.evidence.findings import Claim, Figure, Finding
+from kindchaos.evidence.triaged import TriageRecord
 from kindchaos.faults.base import Fault
 from kindchaos.faults.control_plane import ComponentFault
 from kindchaos.observe import figures
@@ -52,6 +53,7 @@ class ChaosRun:
         claim: Claim | None,
         components: list[str],
         health: HealthReport | None = None,
+        triage: bool = True,
     ) -> None:
         self.cluster = cluster
         self.test_id = test_id
@@ -67,6 +69,8 @@ class ChaosRun:
         self.histories: list[HistoryRecorder] = []
         self._recorder = TimelineRecorder(kubeconfig=cluster.kubeconfig, timeline=self.timeline)
         self._started = time.monotonic()
+        self.triage = triage  # triage each fault once it is proven (the plugin's --kindchaos-triage)
+        self.triaged: list[TriageRecord] = []
 
     def start(self) -> ChaosRun:
         self._recorder.start()
@@ -78,7 +82,26 @@ class ChaosRun:
         """Bind a fault to this run's timeline; use as ``with chaos.fault(NodeStopped(...)):``."""
         fault.timeline = self.timeline
         self.faults.append(fault)
+        if self.triage:
+            fault.on_proven.append(self._triage_while_faulted)
         return fault
+
+    def _triage_while_faulted(self, fault: Fault) -> None:
+        active = [f for f in self.faults if f.active]
+        self.triaged.append(triaged.while_faulted(self.cluster, fault, active))
+
+    def triage_record(self, fault: Fault) -> TriageRecord:
+        """The record of the triage run once ``fault`` was proven (the run must triage: --kindchaos-triage on)."""
+        found = [r for r in self.triaged if r.fault.endswith(fault.title)]
+        if not found:
+            raise UsageError(f"no triage ran while {fault.title}", hint="run with --kindchaos-triage=on")
+        return found[-1]
+
+    def triage_healthy(self) -> TriageRecord:
+        """Triage now, with no fault held: every finding is a false alarm."""
+        record = triaged.on_healthy(self.cluster)
+        self.triaged.append(record)
+        return record
 
     def api_probe(self, **options: Any) -> ApiProbe:
         probe = ApiProbe(kubeconfig=self.cluster.kubeconfig, timeline=self.timeline, **options).start()
@@ -260,6 +283,7 @@ class ChaosRun:
             cluster_create_s=self.cluster.created_seconds,
             wall_s=round(wall, 3),
             message=message,
+            triage=[record.as_dict() for record in self.triaged],
         )
 
     def _attach_component_evidence(self) -> None:

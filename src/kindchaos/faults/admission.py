@@ -8,6 +8,7 @@ from kindchaos.cluster import admission_webhook as webhook
 from kindchaos.cluster.api_requests import create_configmap
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.expect.conditions import eventually
+from kindchaos.faults.expected import Expected, expect
 from kindchaos.faults.workloads import DeploymentScaledToZero
 from kindchaos.observe.timeline import Timeline
 
@@ -25,6 +26,9 @@ class WebhookBackendGone(DeploymentScaledToZero):
     def __init__(self, cluster: Cluster, enforced: str, *, timeline: Timeline | None = None) -> None:
         super().__init__(cluster, webhook.NAME, webhook.NAME, container="webhook", timeline=timeline)
         self.enforced = enforced
+
+    def triage_expects(self) -> Expected:
+        return expect("admission-webhook", webhook.NAME)
 
     @property
     def title(self) -> str:

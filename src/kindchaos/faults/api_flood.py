@@ -21,6 +21,7 @@ from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.errors import UsageError
 from kindchaos.expect.conditions import eventually
 from kindchaos.faults.base import Fault
+from kindchaos.faults.expected import Expected, expect
 from kindchaos.observe.timeline import Timeline
 
 MAX_REQUESTS = 100_000
@@ -136,6 +137,9 @@ class ApiFlooded(Fault):
             server_url(cluster) + path, identity.token, ca, threads=threads, requests=requests, seconds=seconds
         )
         self.check_url = server_url(cluster) + path + "?limit=1"
+
+    def triage_expects(self) -> Expected:
+        return expect("api-overload", self.identity.flow_schema)
 
     @property
     def title(self) -> str:

@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import abc
 import time
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Literal, Self
 
 from kindchaos import signals
 from kindchaos.errors import FaultNotInjected, RestoreError
+from kindchaos.faults.expected import Expected
 from kindchaos.faults.phases import phase
 from kindchaos.observe.timeline import Timeline, TimelineEvent
+
+ProvenHook = Callable[["Fault"], None]
 
 
 class Fault(abc.ABC):
@@ -29,6 +33,12 @@ class Fault(abc.ABC):
         self.proof: list[str] = []  # what was observed, in words, for the report
         self._times: dict[str, float] = {}
         self.active = False
+        self.on_proven: list[ProvenHook] = []  # called once the effect is proven (the evidence layer's triage)
+
+    def triage_expects(self) -> Expected | None:
+        """What ``kindchaos triage`` should name while this fault holds; None when a cluster shows nothing
+        (a damaged backup file)."""
+        return None
 
     @property
     @abc.abstractmethod
@@ -74,6 +84,18 @@ class Fault(abc.ABC):
             except Exception as exc:
                 raise RestoreError(f"failed to undo a failed injection of {self.title}: {exc}") from cause
 
+    def _after_proven(self) -> None:
+        """Run the proven hooks; a hook's failure is recorded, and an interrupt still restores the fault
+        (``__exit__`` will not run for a block that was never entered)."""
+        for hook in self.on_proven:
+            try:
+                hook(self)
+            except Exception as exc:  # triage is evidence about the fault, never a reason to fail it
+                self.observed(f"after the proof, {getattr(hook, '__name__', 'a hook')} failed: {exc}")
+            except BaseException:
+                self.__exit__(None, None, None)
+                raise
+
     def __enter__(self) -> Self:
         with phase(f"inject: {self.title}"):
             self._mark("inject")
@@ -96,6 +118,7 @@ class Fault(abc.ABC):
             self._mark("proven")
             self.figures["proven_after_s"] = self._times["proven"] - self._times["inject"]
         self.active = True
+        self._after_proven()
         return self
 
     def __exit__(

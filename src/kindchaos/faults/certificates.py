@@ -23,6 +23,7 @@ from kindchaos.cluster.readiness import wait_ready
 from kindchaos.cluster.runbook_step import Step
 from kindchaos.errors import UsageError
 from kindchaos.faults.base import Fault
+from kindchaos.faults.expected import Expected, expect
 from kindchaos.observe.timeline import Timeline
 from kindchaos.waiting import wait_for
 
@@ -74,6 +75,9 @@ class CertificatesExpired(Fault):
         self.expires_at = 0.0
         self.normal_config = ""
         self.check_before = ""
+
+    def triage_expects(self) -> Expected:
+        return expect("certificate-expired")
 
     @property
     def title(self) -> str:

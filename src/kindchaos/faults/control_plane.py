@@ -22,6 +22,7 @@ from kindchaos.cluster.nodes import crictl_container, crictl_inspect, http_statu
 from kindchaos.errors import UsageError
 from kindchaos.expect.conditions import eventually, stays
 from kindchaos.faults.base import Fault
+from kindchaos.faults.expected import Expected, expect
 from kindchaos.observe.timeline import Timeline
 
 CURL_REFUSED = 7
@@ -122,6 +123,13 @@ class ComponentFault(Fault):
         self.component = component_named(component)
         self.node = _checked_target(cluster, node)
         self.within = self.default_within if within is None else within
+
+    def triage_expects(self) -> Expected:
+        if self.component.name != "etcd":
+            return expect(self.component.name, self.node)
+        if len(self.cluster.control_planes) == 1:  # the only member: the cluster's etcd is gone
+            return expect("etcd-member", self.node, ("etcd-quorum", ""))
+        return expect("etcd-member", self.node)
 
 
 class ComponentDown(ComponentFault):

@@ -115,6 +115,8 @@ def _reason(exc: ApiException) -> str:
 class NodeDrained(NodeFault):
     """A node cordoned and drained, then uncordoned."""
 
+    triage_part = "node-cordoned"
+
     def __init__(self, cluster: Cluster, node: str, *, timeline: Timeline | None = None, timeout: float = 120) -> None:
         super().__init__(cluster, node, timeline=timeline)
         self.timeout = timeout
@@ -145,6 +147,8 @@ class NodeDrained(NodeFault):
 
 class NodeCordoned(NodeFault):
     """A node marked unschedulable (no eviction), then uncordoned."""
+
+    triage_part = "node-cordoned"
 
     @property
     def title(self) -> str:

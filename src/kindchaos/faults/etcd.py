@@ -37,6 +37,7 @@ from kindchaos.errors import UsageError
 from kindchaos.expect.conditions import eventually
 from kindchaos.faults.base import Fault
 from kindchaos.faults.control_plane import BACKOFF_WITHIN, COMPONENTS, Component, check_serving, running_container
+from kindchaos.faults.expected import Expected, expect
 from kindchaos.faults.network import dropped_packets
 from kindchaos.observe.timeline import Timeline, error_text
 
@@ -142,6 +143,9 @@ class SpaceQuotaExceeded(Fault):
         self.rejection = ""
         self.writes = 0
         self.manifest_changed = False
+
+    def triage_expects(self) -> Expected:
+        return expect("etcd-nospace")
 
     @property
     def title(self) -> str:
@@ -268,6 +272,9 @@ class EtcdMemberIsolated(Fault):
             )
         self.cluster = cluster
         self.node = node
+
+    def triage_expects(self) -> Expected:
+        return expect("etcd-member", self.node)
 
     @property
     def title(self) -> str:

@@ -25,6 +25,7 @@ from kindchaos.cluster.runbook_step import Step
 from kindchaos.errors import UsageError
 from kindchaos.expect.conditions import eventually
 from kindchaos.faults.base import Fault
+from kindchaos.faults.expected import Expected, expect
 from kindchaos.faults.network import CURL_TIMEOUT, dropped_packets
 from kindchaos.observe.timeline import Timeline
 
@@ -70,6 +71,9 @@ class ExternalMemberFault(Fault):
             raise UsageError(str(exc.args[0]), hint=f"use one of {cluster.etcd.names}") from None
         self.cluster = cluster
         self.layout = cluster.etcd
+
+    def triage_expects(self) -> Expected:
+        return expect("etcd-member", self.member.name)
 
     def _state(self) -> dict[str, object]:
         found = members.state(self.member.name)

@@ -36,6 +36,8 @@ def reach(node: str, peer_ip: str) -> int:
 class NetworkPartitioned(NodeFault):
     """A node partitioned from the rest of the cluster, and healed."""
 
+    triage_part = "node-unreachable"
+
     def __init__(
         self, cluster: Cluster, node: str, *, timeline: Timeline | None = None, await_not_ready: bool = False
     ) -> None:

@@ -26,6 +26,7 @@ from kindchaos.cluster.nodes import (
 from kindchaos.errors import UsageError
 from kindchaos.expect.conditions import eventually
 from kindchaos.faults.base import Fault
+from kindchaos.faults.expected import Expected, expect
 from kindchaos.observe.timeline import Timeline
 
 API_ERRORS = (AssertionError, OSError, client.exceptions.ApiException)
@@ -59,6 +60,11 @@ class NodeFault(Fault):
         self.node = node
         self.await_not_ready = await_not_ready
 
+    triage_part = ""  # what triage names on the node while this fault holds
+
+    def triage_expects(self) -> Expected | None:
+        return expect(self.triage_part, self.node) if self.triage_part else None
+
     def _prove_api_not_ready(self) -> None:
         if self.await_not_ready:
             wait_api_ready(self.cluster, self.node, ready=False, within=NOT_READY_WITHIN)
@@ -72,6 +78,7 @@ class NodeFault(Fault):
 class NodeStopped(NodeFault):
     """The node's container stopped (as a machine powered off) and started again."""
 
+    triage_part = "node-stopped"
     ip_before = ""
 
     @property
@@ -102,6 +109,8 @@ class NodeStopped(NodeFault):
 
 class NodeFrozen(NodeFault):
     """Every process of the node frozen (docker pause, the cgroup freezer) and thawed."""
+
+    triage_part = "node-frozen"
 
     @property
     def title(self) -> str:
@@ -170,6 +179,7 @@ class KubeletStopped(_UnitStopped):
 
     unit = "kubelet"
     process = "kubelet"
+    triage_part = "kubelet"
 
 
 class RuntimeStopped(_UnitStopped):
@@ -177,6 +187,7 @@ class RuntimeStopped(_UnitStopped):
 
     unit = "containerd"
     process = "containerd"
+    triage_part = "containerd"
 
     def _prove_extra(self) -> None:
         ran = run(self.node, "crictl", "--timeout", "3s", "info")

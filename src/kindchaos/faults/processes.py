@@ -11,6 +11,7 @@ from __future__ import annotations
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.nodes import http_status, output, run
 from kindchaos.expect.conditions import eventually
+from kindchaos.faults.expected import Expected, expect
 from kindchaos.faults.nodes import NodeFault
 from kindchaos.observe.timeline import Timeline
 
@@ -37,6 +38,9 @@ class ProcessFrozen(NodeFault):
         self.process = process
         self.health_url = health_url
         self.pids: list[int] = []
+
+    def triage_expects(self) -> Expected:
+        return expect("etcd-member" if self.process == "etcd" else self.process, self.node)
 
     @property
     def title(self) -> str:

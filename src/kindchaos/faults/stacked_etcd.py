@@ -20,6 +20,7 @@ from kindchaos.cluster.runbook_step import Step
 from kindchaos.errors import UsageError
 from kindchaos.expect.conditions import eventually
 from kindchaos.faults.base import Fault
+from kindchaos.faults.expected import Expected, expect
 from kindchaos.observe.timeline import Timeline
 
 UNHEALTHY_WITHIN_S = 30  # a fixed wait: the others find a stopped member unreachable within seconds
@@ -53,6 +54,9 @@ class StackedMemberDataLost(Fault):
         self.steps: list[Step] = []
         self.data: dict[str, str] = {}
         self.old_ids: dict[str, int] = {}
+
+    def triage_expects(self) -> Expected:
+        return expect("etcd-quorum") if len(self.nodes) > 1 else expect("etcd-member", self.nodes[0])
 
     def inject(self) -> None:
         for node in self.nodes:

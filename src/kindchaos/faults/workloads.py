@@ -17,6 +17,7 @@ from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.nodes import crictl_container
 from kindchaos.expect.conditions import eventually
 from kindchaos.faults.base import Fault
+from kindchaos.faults.expected import Expected, expect
 from kindchaos.observe.timeline import Timeline
 
 
@@ -51,6 +52,10 @@ class DeploymentScaledToZero(Fault):
         self.container = container or name
         self.within = within
         self.replicas = 0
+
+    def triage_expects(self) -> Expected | None:
+        """CoreDNS is the one kube-system Deployment triage judges; another Deployment is the user's."""
+        return expect("coredns") if (self.namespace, self.name) == ("kube-system", "coredns") else None
 
     @property
     def title(self) -> str:
