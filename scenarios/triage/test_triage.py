@@ -34,7 +34,7 @@ from kindchaos.faults import (
     RuntimeStopped,
     SpaceQuotaExceeded,
 )
-from kindchaos.runbooks.triage import DEADLINE_S, named, no_alarm, slowest_seconds
+from kindchaos.runbooks.triage import DEADLINE_S, named, no_alarm, settled, slowest_seconds
 
 pytestmark = [
     pytest.mark.question("cluster-failure"),
@@ -70,37 +70,49 @@ def test_triage_names_single_cluster_faults(chaos: ChaosRun) -> None:
     with chaos.step("before: triage on the healthy cluster"):
         chaos.check.that("no_false_alarm", **no_alarm(chaos))
 
+    # First: kubelet's restart back-off grows with every exit, and later faults make the scheduler exit too.
+    with chaos.fault(ComponentCrashed(cluster, "kube-scheduler")) as fault:
+        chaos.check.that("names_scheduler_crashed", **named(chaos, fault))
+    settled(chaos)
     with chaos.fault(ComponentDown(cluster, "kube-scheduler")) as fault:
         chaos.check.that("names_scheduler_down", **named(chaos, fault))
+    settled(chaos)
     with chaos.fault(ComponentDown(cluster, "kube-controller-manager")) as fault:
         chaos.check.that("names_controller_manager_down", **named(chaos, fault))
+    settled(chaos)
     with chaos.fault(ComponentDown(cluster, "kube-apiserver")) as fault:
         chaos.check.that("names_apiserver_down", **named(chaos, fault))
+    settled(chaos)
 
     with chaos.fault(KubeletStopped(cluster, worker)) as fault:
         chaos.check.that("names_kubelet_stopped", **named(chaos, fault))
+    settled(chaos)
     with chaos.fault(RuntimeStopped(cluster, other_worker)) as fault:
         chaos.check.that("names_containerd_stopped", **named(chaos, fault))
+    settled(chaos)
     with chaos.fault(NodeStopped(cluster, worker)) as fault:
         chaos.check.that("names_node_stopped", **named(chaos, fault))
+    settled(chaos)
     with chaos.fault(NodeFrozen(cluster, other_worker)) as fault:
         chaos.check.that("names_node_frozen", **named(chaos, fault))
+    settled(chaos)
     with chaos.fault(NetworkPartitioned(cluster, worker)) as fault:
         chaos.check.that("names_node_partitioned", **named(chaos, fault))
+    settled(chaos)
     with chaos.fault(ProcessFrozen(cluster, other_worker, "kube-proxy", health_url=KUBE_PROXY_HEALTH)) as fault:
         chaos.check.that("names_kube_proxy_frozen", **named(chaos, fault))
+    settled(chaos)
 
     with chaos.fault(DeploymentScaledToZero(cluster, "kube-system", "coredns")) as fault:
         chaos.check.that("names_coredns_zero", **named(chaos, fault))
+    settled(chaos)
     with chaos.fault(NodeCordoned(cluster, other_worker)) as fault:
         chaos.check.that("names_node_cordoned", **named(chaos, fault))
+    settled(chaos)
     markers = Markers(cluster, f"kc-triage-{uuid.uuid4().hex[:6]}")
     markers.create_namespace()
     with chaos.fault(SpaceQuotaExceeded(cluster, markers.namespace)) as fault:
         chaos.check.that("names_etcd_nospace", **named(chaos, fault))
-    # Last: a crash stays in its pod's status, and triage reports a crash of the last few minutes.
-    with chaos.fault(ComponentCrashed(cluster, "kube-scheduler")) as fault:
-        chaos.check.that("names_scheduler_crashed", **named(chaos, fault))
 
     chaos.check.at_most("within_deadline", slowest_seconds(chaos), DEADLINE_S, what="the slowest triage run", unit="s")
 
@@ -127,15 +139,19 @@ def test_triage_names_stacked_etcd_faults(chaos: ChaosRun) -> None:
     follower, third = [node for node in cluster.control_planes if node != leader]
     with chaos.fault(ComponentDown(cluster, "etcd", node=follower)) as fault:
         chaos.check.that("names_member_down", **named(chaos, fault))
+    settled(chaos)
     with chaos.fault(ComponentDown(cluster, "etcd", node=leader)) as fault:
         chaos.check.that("names_leader_down", **named(chaos, fault))
+    settled(chaos)
     with (
         chaos.fault(ComponentDown(cluster, "etcd", node=follower)),
         chaos.fault(ComponentDown(cluster, "etcd", node=third)) as second,
     ):
         chaos.check.that("names_quorum_lost", **named(chaos, second))
+    settled(chaos)
     with chaos.fault(EtcdMemberIsolated(cluster, third)) as fault:
         chaos.check.that("names_member_isolated", **named(chaos, fault))
+    settled(chaos)
     with chaos.fault(ComponentDown(cluster, "kube-apiserver", node=follower)) as fault:
         chaos.check.that("names_one_apiserver_down", **named(chaos, fault))
 
@@ -166,10 +182,13 @@ def test_triage_names_external_etcd_faults(chaos: ChaosRun) -> None:
     first, second = [name for name in cluster.etcd.names if name != leader]
     with chaos.fault(ExternalMemberStopped(cluster, first)) as fault:
         chaos.check.that("names_external_member_stopped", **named(chaos, fault))
+    settled(chaos)
     with chaos.fault(ExternalMemberFrozen(cluster, second)) as fault:
         chaos.check.that("names_external_member_frozen", **named(chaos, fault))
+    settled(chaos)
     with chaos.fault(EtcdMemberCutFromControlPlanes(cluster, first)) as fault:
         chaos.check.that("names_member_cut_from_control_planes", **named(chaos, fault))
+    settled(chaos)
     with (
         chaos.fault(ExternalMemberStopped(cluster, first)),
         chaos.fault(ExternalMemberStopped(cluster, second)) as fault,
