@@ -41,7 +41,9 @@ def machine(name: str, **changes: object) -> Machine:
         "running",
         units={"kubelet": "active", "containerd": "active"},
         manifests=CP_MANIFESTS if control_plane else (),
-        containers={n: Container(n, "running", 0, 600.0) for n in (*CP_MANIFESTS, "kube-proxy")},
+        containers={
+            n: Container(n, "running", 0, 600.0) for n in (*(CP_MANIFESTS if control_plane else ()), "kube-proxy")
+        },
         health=health,
         reaches_api=Endpoint(OK, 200),
     )
@@ -123,6 +125,15 @@ def test_a_node_that_cannot_reach_the_api_is_cut_off() -> None:
     cut.health["kube-proxy"] = Endpoint("http://127.0.0.1:10256/healthz", 503)  # it cannot sync either
     diagnosis = diagnose(healthy(machines={CP: machine(CP), W1: machine(W1), W2: cut}))
     assert [(f.part, f.where) for f in diagnosis.findings] == [("node-unreachable", W2)]
+
+
+def test_a_control_plane_whose_own_apiserver_is_down_is_not_cut_off() -> None:
+    """One apiserver of three down: its node's kubelet cannot reach it, the API answers through the others."""
+    local = Endpoint("https://172.18.0.3:6443", None, "no answer within 3 s")
+    cp = machine(CP, manifests=("etcd", "kube-controller-manager", "kube-scheduler"), reaches_api=local)
+    cp.health.pop("kube-apiserver")
+    diagnosis = diagnose(healthy(machines={CP: cp, W1: machine(W1), W2: machine(W2)}))
+    assert [(f.part, f.where) for f in diagnosis.findings] == [("kube-apiserver", CP)]
 
 
 def test_when_no_one_reaches_the_api_the_apiserver_is_named_not_the_network() -> None:

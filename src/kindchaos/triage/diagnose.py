@@ -194,10 +194,21 @@ def _part_of(process: str) -> str:
     return "etcd-member" if process == "etcd" else process
 
 
+def _own_apiserver_down(machine: Machine) -> bool:
+    """A control plane whose own apiserver is not in place or not answering (kubeadm points a control plane's
+    kubelet at its local apiserver, so the node cannot reach "the API" then, whatever its network does)."""
+    if "kube-apiserver" not in machine.containers and "kube-apiserver" not in machine.manifests:
+        return False  # not a control plane
+    endpoint = machine.health.get("kube-apiserver")
+    return "kube-apiserver" not in machine.manifests or (endpoint is not None and not endpoint.ok)
+
+
 def _cut_off(rules: _Rules, machine: Machine) -> bool:
     """The node cannot reach the API server that answers from elsewhere: its own network path is cut, which
     explains every component on it that cannot sync."""
     reach, api = machine.reaches_api, rules.facts.api
+    if _own_apiserver_down(machine):  # a control plane's kubelet uses its own apiserver: that finding explains it
+        return False
     others = [m.reaches_api for m in rules.facts.machines.values() if m is not machine and m.reaches_api]
     answers_elsewhere = (api is not None and api.status is not None) or any(r.status for r in others)
     if reach is None or reach.status is not None or not answers_elsewhere:
