@@ -282,3 +282,13 @@ def test_evidence_save_writes_the_accuracy_table_beside_the_findings(tmp_path: P
     accuracy = json.loads((saved.parent / "triage.json").read_text())
     assert accuracy["tally"]["tried"] == 2 and len(accuracy["records"]) == 3
     assert accuracy["run"]["started"] == 10.0, "the same run as the findings beside it"
+
+
+def test_an_api_client_error_says_why_in_one_line() -> None:
+    from kubernetes.client.exceptions import ApiException
+
+    from kindchaos.triage.session import short_error
+
+    error = ApiException(status=0, reason="MaxRetryError: connection refused")
+    assert short_error(error) == "ApiException: (0) MaxRetryError: connection refused"
+    assert short_error(ValueError("bad\nsecond line")) == "ValueError: bad"

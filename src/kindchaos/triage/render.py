@@ -18,7 +18,11 @@ EXIT_CODES = {HEALTHY: 0, DEGRADED: 3, DOWN: 4}
 def _endpoint(endpoint: Endpoint | None) -> str:
     if endpoint is None:
         return "not asked"
-    return f"{endpoint.status}" if endpoint.ok else f"{endpoint.status or 'no answer'} {endpoint.detail}".strip()
+    if endpoint.ok:
+        return f"{endpoint.status}"
+    if endpoint.status is None:
+        return endpoint.detail if endpoint.detail.startswith("no answer") else f"no answer: {endpoint.detail}"
+    return f"{endpoint.status} {endpoint.detail}".strip()
 
 
 def _looked_at(facts: Facts) -> list[str]:

@@ -58,9 +58,10 @@ class Session:
 
 def short_error(exc: BaseException, limit: int = 200) -> str:
     """An exception in one line: its type and the first line of its message."""
-    text = str(exc).strip().splitlines()
-    reason = getattr(exc, "reason", None)
-    if reason and not text:
-        text = [str(reason)]
-    line = f"{type(exc).__name__}: {text[0] if text else ''}"
+    text = [part.strip() for part in str(exc).strip().splitlines() if part.strip()]
+    reason = next((part.removeprefix("Reason:").strip() for part in text if part.startswith("Reason:")), "")
+    first = text[0] if text else str(getattr(exc, "reason", "") or "")
+    if reason and reason not in first:  # the API client's "(0)\nReason: ..." says why only on its second line
+        first = f"{first} {reason}".strip()
+    line = f"{type(exc).__name__}: {first}"
     return line if len(line) <= limit else line[: limit - 3] + "..."
