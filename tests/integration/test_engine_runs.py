@@ -84,6 +84,9 @@ def test_a_scenario_run_leaves_evidence_and_findings(single_cluster: Cluster, tm
     for name in ("timeline.json", "timeline chart", "figures", "health gate", "kubectl get nodes,pods"):
         assert name in attached, f"{name} missing from {sorted(attached)}"
     assert any(n.startswith("proof: outage of kube-scheduler") for n in attached)
+    # triage ran while the fault held, and named it (the record is in the finding, the output in the report)
+    assert "triage: outage of kube-scheduler on 'kindchaos-single-control-plane'" in attached, sorted(attached)
+    assert "triage (json): outage of kube-scheduler on 'kindchaos-single-control-plane'" in attached
     assert any(n.startswith("log: kube-scheduler") for n in attached)
     chart = tmp_path / "allure" / attached["timeline chart"]
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -106,6 +109,8 @@ def test_a_scenario_run_leaves_evidence_and_findings(single_cluster: Cluster, tm
     assert figures["restore_to_running_s"] < 60
     assert figures["service_success_ratio_during_fault"] == 1.0, figures
     assert finding["faults"][0]["proven_after_s"] > 0 and finding["wall_s"] > 0
+    (record,) = finding["triage"]
+    assert record["correct"] and record["diagnosis"].startswith("kube-scheduler @"), record
 
 
 def test_a_sabotaged_fault_fails_as_not_injected(single_cluster: Cluster, tmp_path: Path) -> None:

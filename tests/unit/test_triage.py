@@ -132,6 +132,7 @@ def test_a_control_plane_whose_own_apiserver_is_down_is_not_cut_off() -> None:
     local = Endpoint("https://172.18.0.3:6443", None, "no answer within 3 s")
     cp = machine(CP, manifests=("etcd", "kube-controller-manager", "kube-scheduler"), reaches_api=local)
     cp.health.pop("kube-apiserver")
+    cp.containers.pop("kube-apiserver")  # kubelet removed the pod whose manifest went away
     diagnosis = diagnose(healthy(machines={CP: cp, W1: machine(W1), W2: machine(W2)}))
     assert [(f.part, f.where) for f in diagnosis.findings] == [("kube-apiserver", CP)]
 

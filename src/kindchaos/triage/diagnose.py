@@ -196,18 +196,18 @@ def _part_of(process: str) -> str:
 
 def _own_apiserver_down(machine: Machine) -> bool:
     """A control plane whose own apiserver is not in place or not answering (kubeadm points a control plane's
-    kubelet at its local apiserver, so the node cannot reach "the API" then, whatever its network does)."""
-    if "kube-apiserver" not in machine.containers and "kube-apiserver" not in machine.manifests:
-        return False  # not a control plane
+    kubelet at its local apiserver, so the node cannot reach "the API" then, whatever its network does). Its
+    container may be gone already (kubelet removes a pod whose manifest went away), so only a control plane is
+    asked."""
     endpoint = machine.health.get("kube-apiserver")
     return "kube-apiserver" not in machine.manifests or (endpoint is not None and not endpoint.ok)
 
 
-def _cut_off(rules: _Rules, machine: Machine) -> bool:
+def _cut_off(rules: _Rules, machine: Machine, control_plane: bool) -> bool:
     """The node cannot reach the API server that answers from elsewhere: its own network path is cut, which
     explains every component on it that cannot sync."""
     reach, api = machine.reaches_api, rules.facts.api
-    if _own_apiserver_down(machine):  # a control plane's kubelet uses its own apiserver: that finding explains it
+    if control_plane and _own_apiserver_down(machine):  # its kubelet uses its own apiserver: that finding names it
         return False
     others = [m.reaches_api for m in rules.facts.machines.values() if m is not machine and m.reaches_api]
     answers_elsewhere = (api is not None and api.status is not None) or any(r.status for r in others)
@@ -225,7 +225,7 @@ def _cut_off(rules: _Rules, machine: Machine) -> bool:
 
 def _components(rules: _Rules, machine: Machine, control_plane: bool) -> None:
     node = machine.name
-    if _cut_off(rules, machine):
+    if _cut_off(rules, machine, control_plane):
         return
     for process in machine.stopped_processes:
         rules.add(
