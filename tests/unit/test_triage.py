@@ -293,3 +293,13 @@ def test_an_api_client_error_says_why_in_one_line() -> None:
     error = ApiException(status=0, reason="MaxRetryError: connection refused")
     assert short_error(error) == "ApiException: (0) MaxRetryError: connection refused"
     assert short_error(ValueError("bad\nsecond line")) == "ValueError: bad"
+
+
+def test_etcd_refusing_tls_is_a_certificate_finding_not_quorum_lost() -> None:
+    refused = "TLS refused: the member's certificate did not verify, expired or not signed by the CA (curl exit 60)"
+    etcd = Etcd(members=[EtcdMember(CP, "https://127.0.0.1:2379", False, refused)], listed=False)
+    expired = Certificate("serving certificate of 127.0.0.1:6443", time.time() - 5, time.time())
+    diagnosis = diagnose(healthy(etcd=etcd, certificates=[expired]))
+    assert [(f.part, f.where) for f in diagnosis.findings] == [("certificate-expired", "")]
+    alone = diagnose(healthy(etcd=etcd))
+    assert alone.primary is not None and alone.primary.part == "certificate-expired" and alone.status == DOWN

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from kindchaos.triage.facts import Facts, Machine, PodInfo
 from kindchaos.triage.runbook import fix_for
+from kindchaos.triage.sources.etcd import TLS_REFUSED
 
 HEALTHY, DEGRADED, DOWN = "healthy", "degraded", "down"
 CONTROL_PLANE = ("kube-apiserver", "kube-scheduler", "kube-controller-manager")
@@ -114,6 +115,16 @@ def _etcd(rules: _Rules) -> None:
                 severity=DOWN,
             )
     unhealthy = [m for m in etcd.members if not m.healthy]
+    if unhealthy and all(m.reason.startswith(TLS_REFUSED) for m in unhealthy):
+        # Not a member down: no TLS connection is made at all, which an expiry explains (and names first).
+        rules.add(
+            "certificate-expired",
+            "",
+            "etcd's TLS is refused: its certificate (or the apiserver's client certificate) does not verify",
+            [f"{m.name} ({m.client_url}): {m.reason}" for m in unhealthy],
+            severity=DOWN,
+        )
+        return
     evidence = [
         f"{m.name} ({m.client_url or 'never started'}): {'healthy' if m.healthy else 'unhealthy'}"
         f"{' (leader)' if m.leader else ''}{': ' + m.reason if m.reason and not m.healthy else ''}"

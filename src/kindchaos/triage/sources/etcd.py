@@ -24,6 +24,14 @@ STACKED = {
     "etcd-keyfile": "/etc/kubernetes/pki/apiserver-etcd-client.key",
 }
 CURL_S = 3
+TLS_REFUSED = "TLS refused"  # how a reason starts when the member's certificate (or ours) was not accepted
+CURL_ERRORS = {
+    7: "connection refused (curl exit 7)",
+    28: "no answer within the time limit (curl exit 28)",
+    35: f"{TLS_REFUSED}: handshake failed (curl exit 35)",
+    58: f"{TLS_REFUSED}: our client certificate was not accepted (curl exit 58)",
+    60: f"{TLS_REFUSED}: the member's certificate did not verify, expired or not signed by the CA (curl exit 60)",
+}
 
 
 @dataclass(frozen=True)
@@ -45,7 +53,7 @@ class Client:
             return None, f"no answer within {CURL_S + 3} s"
         text, _, code = ran.stdout.rpartition("\n")
         if ran.code != 0 or not code.isdigit() or code == "000":
-            return None, f"curl exit {ran.code}"
+            return None, CURL_ERRORS.get(ran.code, f"curl exit {ran.code}")
         try:
             return int(code), json.loads(text)
         except ValueError:
