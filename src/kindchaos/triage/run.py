@@ -24,8 +24,7 @@ DEADLINE_S = 30.0  # the whole run; every call inside has a shorter limit of its
 Source = Callable[[Session, Facts], None]
 API_SOURCES: dict[str, Source] = {
     "api": api_health.through_server,
-    "apiservers": api_health.each_apiserver,
-    "certificates": api_health.certificates,
+    "apiservers and certificates": api_health.each_apiserver,
     "nodes": objects.nodes,
     "kube-system pods": objects.pods,
     "leader leases": objects.leader_leases,

@@ -51,6 +51,12 @@ def _docker(*argv: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["docker", *argv], capture_output=True, text=True, timeout=DOCKER_TIMEOUT_S, check=False)
 
 
+def inspected(container: str, template: str) -> str | None:
+    """One field of ``docker inspect`` (a Go template), or None when there is no such container."""
+    proc = _docker("inspect", "--format", template, container)
+    return proc.stdout.strip() if proc.returncode == 0 else None
+
+
 def docker_missing() -> str:
     """Why ``docker`` cannot be used here, or "" when it answers."""
     if shutil.which("docker") is None:
@@ -74,8 +80,7 @@ def _roles(cluster: str) -> dict[str, str]:
     nodes = _labelled(f"{KIND_LABEL}={cluster}")
     roles = {}
     for name in nodes:
-        proc = _docker("inspect", "--format", f'{{{{index .Config.Labels "{ROLE_LABEL}"}}}}', name)
-        role = proc.stdout.strip()
+        role = inspected(name, f'{{{{index .Config.Labels "{ROLE_LABEL}"}}}}')
         if role in ("control-plane", "worker"):  # the load balancer is not a node
             roles[name] = role
     return roles

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import ssl
-import subprocess
 import time
 from urllib.parse import urlsplit
 
@@ -14,7 +13,7 @@ from cryptography import x509
 
 from kindchaos.triage.facts import Certificate, Endpoint, Facts
 from kindchaos.triage.session import CONNECT_S, Session, short_error
-from kindchaos.triage.target import DOCKER_TIMEOUT_S
+from kindchaos.triage.target import inspected
 
 APISERVER_PORT = 6443
 
@@ -39,14 +38,8 @@ def through_server(session: Session, facts: Facts) -> None:
 
 
 def _container_ip(name: str) -> str:
-    proc = subprocess.run(
-        ["docker", "inspect", "--format", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}", name],
-        capture_output=True,
-        text=True,
-        timeout=DOCKER_TIMEOUT_S,
-        check=False,
-    )
-    return (proc.stdout.split() or [""])[0]
+    found = inspected(name, "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}") or ""
+    return (found.split() or [""])[0]
 
 
 def _endpoints_from_api(session: Session) -> dict[str, str]:
@@ -70,9 +63,12 @@ def apiserver_urls(session: Session) -> dict[str, str]:
 
 
 def each_apiserver(session: Session, facts: Facts) -> None:
-    """/livez of every apiserver, asked directly (health paths are open to anonymous clients)."""
-    for node, base in sorted(apiserver_urls(session).items()):
+    """/livez of every apiserver, asked directly (health paths are open to anonymous clients), then the
+    certificates they and the kubeconfig's server present: the addresses are looked up once for both."""
+    urls = apiserver_urls(session)
+    for node, base in sorted(urls.items()):
         facts.apiservers[node] = _get(session, "/livez", base=base, verified=False)
+    _certificates(session, facts, list(urls.values()))
 
 
 def served_certificate(url: str, now: float) -> Certificate | None:
@@ -97,11 +93,10 @@ def _client_certificate(session: Session, now: float) -> Certificate | None:
     return None
 
 
-def certificates(session: Session, facts: Facts) -> None:
+def _certificates(session: Session, facts: Facts, apiservers: list[str]) -> None:
     """notAfter of the certificate each apiserver presents (fetched unverified) and of the kubeconfig's client."""
     now = time.time()
-    urls = [session.target.server, *apiserver_urls(session).values()]
-    for url in dict.fromkeys(urls):
+    for url in dict.fromkeys([session.target.server, *apiservers]):
         found = served_certificate(url, now)
         if found is not None:
             facts.certificates.append(found)
@@ -110,11 +105,4 @@ def certificates(session: Session, facts: Facts) -> None:
         facts.certificates.append(client_cert)
 
 
-def readyz_checks(endpoint: Endpoint | None) -> list[str]:
-    """The failing checks a /readyz?verbose answer lists."""
-    if endpoint is None or not endpoint.detail:
-        return []
-    return [part.strip() for part in endpoint.detail.split(";") if part.strip().startswith("[-]")]
-
-
-__all__ = ["certificates", "each_apiserver", "readyz_checks", "through_server"]
+__all__ = ["each_apiserver", "through_server"]

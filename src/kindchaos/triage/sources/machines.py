@@ -11,7 +11,7 @@ from typing import Any
 
 from kindchaos.cluster.nodes import run
 from kindchaos.triage.facts import Container, Endpoint, Machine
-from kindchaos.triage.target import DOCKER_TIMEOUT_S
+from kindchaos.triage.target import inspected
 
 NODE_COMMAND_S = 8
 LOG_LINES = 5
@@ -45,14 +45,7 @@ true
 
 def docker_state(container: str) -> str:
     """running, paused, exited, ... or "missing"."""
-    proc = subprocess.run(
-        ["docker", "inspect", "--format", "{{.State.Status}}", container],
-        capture_output=True,
-        text=True,
-        timeout=DOCKER_TIMEOUT_S,
-        check=False,
-    )
-    return proc.stdout.strip() if proc.returncode == 0 else "missing"
+    return inspected(container, "{{.State.Status}}") or "missing"
 
 
 def _script(health: dict[str, str]) -> str:
