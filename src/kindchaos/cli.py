@@ -7,10 +7,14 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from kindchaos import signals
 from kindchaos.errors import KindChaosError, UsageError
 from kindchaos.questions import LANGUAGES
+
+DEFAULT_RESULTS_FOLDER = "reports/allure-results"
+DEFAULT_FINDINGS_FILE = "reports/findings.json"
 
 
 def _doctor(args: argparse.Namespace) -> int:
@@ -103,7 +107,8 @@ def _report(args: argparse.Namespace) -> int:
     from kindchaos.evidence.allure_report import generate, scenario_uid
     from kindchaos.host.doctor import allure_bin
 
-    summary = generate(Path(args.results), Path(args.output), allure=allure_bin())
+    results = [Path(folder) for folder in args.results or [DEFAULT_RESULTS_FOLDER]]
+    summary = generate(results, Path(args.output), allure=allure_bin())
     print(summary.line())
     if args.screenshots:
         from kindchaos.evidence.report_browser import look_at
@@ -113,11 +118,23 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _findings_document(paths: list[str] | None) -> tuple[Path, dict[str, Any]]:
+    """One findings file as it is, or several shards' files merged into one run."""
+    from kindchaos.answers.sheet import read_findings
+    from kindchaos.evidence.shards import merge_shards
+
+    chosen = [Path(path) for path in paths or [DEFAULT_FINDINGS_FILE]]
+    if len(chosen) == 1:
+        return chosen[0], read_findings(chosen[0])
+    return Path(" + ".join(map(str, chosen))), merge_shards(chosen)
+
+
 def _answers(args: argparse.Namespace) -> int:
     from kindchaos.answers.render import write
-    from kindchaos.answers.sheet import CONFIRMED, FAILED, NOT_RUN, SKIPPED, load_sheet
+    from kindchaos.answers.sheet import CONFIRMED, FAILED, NOT_RUN, SKIPPED, build_sheet
 
-    sheet = load_sheet(Path(args.findings), lang=args.lang)
+    source, document = _findings_document(args.findings)
+    sheet = build_sheet(document, lang=args.lang, source=source)
     md_path, html_path = write(sheet, Path(args.output))
     print(
         f"answer sheet ({args.lang}): {md_path} and {html_path}; {sheet.count(CONFIRMED)} confirmed, "
@@ -131,6 +148,22 @@ def _evidence_save(args: argparse.Namespace) -> int:
 
     path = save(Path(args.findings), args.run, root=Path(args.root))
     print(f"saved {path} ({path.stat().st_size / 1e3:.0f} kB) and {path.parent / 'tables.md'}")
+    return 0
+
+
+def _evidence_merge(args: argparse.Namespace) -> int:
+    import json
+
+    from kindchaos.evidence.shards import merge_shards
+
+    if len(args.findings) < 2:
+        raise UsageError("merging needs two or more shards' findings files", hint="pass each shard's findings.json")
+    document = merge_shards([Path(path) for path in args.findings])
+    output = Path(args.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(document, indent=2, default=str) + "\n")
+    shards = ", ".join(f"{shard['source']} ran {shard['ran']}" for shard in document["run"]["shards"])
+    print(f"merged {len(args.findings)} shards into {output}: {len(document['findings'])} scenarios ({shards})")
     return 0
 
 
@@ -233,14 +266,22 @@ def build_parser() -> argparse.ArgumentParser:
     clusters_sub.add_parser("list", help="list kind clusters").set_defaults(func=_clusters_list)
 
     report = sub.add_parser("report", help="turn Allure results into an HTML report, keeping the trend history")
-    report.add_argument("--results", default="reports/allure-results", help="Allure results (default: %(default)s)")
+    report.add_argument(
+        "--results",
+        action="append",
+        help=f"an Allure results folder; repeat it to merge shards into one report (default: {DEFAULT_RESULTS_FOLDER})",
+    )
     report.add_argument("--output", default="reports/allure-report", help="report folder (default: %(default)s)")
     report.add_argument("--screenshots", default=None, help="also screenshot the report in Chromium into this folder")
     report.add_argument("--scenario", default=None, help="the scenario page to screenshot (default: the longest)")
     report.set_defaults(func=_report)
 
     answers = sub.add_parser("answers", help="write the answer sheet (Markdown and HTML) from the last run's findings")
-    answers.add_argument("--findings", default="reports/findings.json", help="findings file (default: %(default)s)")
+    answers.add_argument(
+        "--findings",
+        action="append",
+        help=f"a findings file; repeat it to merge shards into one sheet (default: {DEFAULT_FINDINGS_FILE})",
+    )
     answers.add_argument("--lang", choices=LANGUAGES, default="en", help="sheet language (default: %(default)s)")
     answers.add_argument("--output", default="reports/answers", help="where the sheet goes (default: %(default)s)")
     answers.set_defaults(func=_answers)
@@ -252,6 +293,10 @@ def build_parser() -> argparse.ArgumentParser:
     saving.add_argument("--findings", default="reports/findings.json", help="findings file (default: %(default)s)")
     saving.add_argument("--root", default="docs/evidence", help="evidence folder (default: %(default)s)")
     saving.set_defaults(func=_evidence_save)
+    merging = evidence_sub.add_parser("merge", help="merge shards' findings files into one run's findings file")
+    merging.add_argument("findings", nargs="+", help="each shard's findings.json")
+    merging.add_argument("--output", default=DEFAULT_FINDINGS_FILE, help="the merged file (default: %(default)s)")
+    merging.set_defaults(func=_evidence_merge)
     tabling = evidence_sub.add_parser("table", help="print a findings file's checks (and figures) as Markdown")
     tabling.add_argument("findings", help="a findings file, e.g. docs/evidence/RUN/findings.json")
     tabling.add_argument("--figures", action="store_true", help="also every figure that is not a check")

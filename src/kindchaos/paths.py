@@ -6,6 +6,7 @@ reuses what an earlier run built.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -30,3 +31,11 @@ LINEARIZABILITY_CHECKER = "kindchaos-linearizability"
 def checker_path() -> Path:
     """The linearizability checker the build's ``linearizability-checker`` step makes."""
     return cache_root() / "build" / "linearizability-checker" / LINEARIZABILITY_CHECKER
+
+
+def lock_for(path: Path) -> Path:
+    """A lock file for ``path``, kept in the cache folder so no lock is left beside the user's files."""
+    digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]
+    folder = cache_root() / "locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{path.name}-{digest}.lock"

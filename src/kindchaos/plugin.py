@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from kindchaos import progress, signals
+from kindchaos import progress, signals, workers
+from kindchaos.cluster.capacity import DEFAULT_CAPACITY, MachineCapacity
 from kindchaos.cluster.health import HealthReport
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.pool import ClusterOptions, ClusterPool
@@ -92,6 +93,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="run `kindchaos triage` once each fault is proven and attach its diagnosis (default: on)",
     )
     parser.addini("kindchaos_triage", "default for --kindchaos-triage", default="on")
+    group.addoption(
+        "--kindchaos-capacity",
+        default=None,
+        help=f"clusters this machine holds at once, in units (single 1, ha 2; default {DEFAULT_CAPACITY}); "
+        "shared by every pytest process and xdist worker on it",
+    )
+    parser.addini("kindchaos_capacity", "default for --kindchaos-capacity", default=str(DEFAULT_CAPACITY))
+
+
+def capacity_option(config: pytest.Config) -> int:
+    raw = config.getoption("kindchaos_capacity") or config.getini("kindchaos_capacity")
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise pytest.UsageError(
+            f"--kindchaos-capacity must be a whole number of 1 or more, got {raw!r} (fix: --kindchaos-capacity=2)"
+        )
+    return value
 
 
 def triage_option(config: pytest.Config) -> bool:
@@ -127,6 +148,8 @@ def cluster_options(config: pytest.Config) -> ClusterOptions:
         kind_bin=path("kind_bin"),
         kubectl_bin=path("kind_kubectl_bin"),
         keep=bool(config.getoption("keep_cluster")),
+        worker=workers.worker_id(config),
+        capacity=MachineCapacity(capacity_option(config)),
     )
 
 
@@ -159,13 +182,17 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", line)
     set_budget_scale(budget_scale_option(config))
     triage_option(config)  # a bad ini value is a usage error before anything runs
+    capacity = capacity_option(config)
     if runs_scenarios(config):
+        workers.check_workers(config, capacity=capacity)
         if getattr(config.option, "allure_report_dir", None) is None:
             config.option.allure_report_dir = str(config.rootpath / config.getini("kindchaos_alluredir"))
         interrupt_on_sigterm(config)
     attach.install_phase_steps()
     config.stash[findings_key] = []
-    config.stash[run_started_key] = time.time()
+    config.stash[run_started_key] = workers.shared_run_start(config) or time.time()
+    if workers.workers_asked(config):
+        config.pluginmanager.register(workers.ControllerHooks(config.stash[run_started_key]), "kindchaos-workers")
     config.stash[deselected_key] = []
     if config.get_verbosity() > 0:
         _show_progress_live(config)
@@ -212,10 +239,14 @@ def _run_order(item: pytest.Item) -> int:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Give positional ``question``/``component`` markers keyword twins so ``-m`` and ``-k`` select on them,
-    and run tests grouped by topology (stable otherwise) so each cluster is created once per session."""
+    """Give positional ``topology``/``question``/``component`` markers keyword twins so ``-m`` (and, for
+    questions and components, ``-k``) select on them, and run tests grouped by topology (stable otherwise) so
+    each cluster is created once per session, and once per xdist worker."""
     items.sort(key=_run_order)
     for item in items:
+        for marker in list(item.iter_markers("topology")):
+            if marker.args:
+                item.add_marker(pytest.mark.topology(name=marker.args[0]))
         for marker in list(item.iter_markers("question")):
             if marker.args:
                 question_text(marker.args[0])
@@ -250,27 +281,34 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
         raise ClaimViolated(f"claim clause without a check that ran: {', '.join(missing)} (add chaos.check calls)")
 
 
+def findings_path(config: pytest.Config) -> Path:
+    return Path(config.getoption("findings") or config.getini("kindchaos_findings"))
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     config = session.config
     collected = config.stash.get(findings_key, [])
     items: list[pytest.Item] = list(getattr(session, "items", []))
     run_started = config.stash.get(run_started_key, time.time())
+    worker = workers.worker_id(config)
+    if worker is not None:  # a worker answers for the items it ran; the others ran elsewhere
+        items = [item for item in items if item.stash.get(report_key, {})]
     unfinished = unfinished_findings(items, collected, run_started=run_started)
     if collected or unfinished:
-        path = Path(config.getoption("findings") or config.getini("kindchaos_findings"))
+        path = findings_path(config)
         run = findings.RunInfo(
             started=run_started,
             finished=time.time(),
-            selected=[item.nodeid for item in items],
+            selected=[item.nodeid for item in getattr(session, "items", [])],
             node_image=node_image(config),
         )
         not_selected = unselected_findings(config.stash.get(deselected_key, []))
         findings.merge(path, [*collected, *unfinished], run, unless_known=not_selected)
     alluredir = config.getoption("allure_report_dir", None)
-    if alluredir:
+    if alluredir and worker is None:  # the controller writes these once, after every worker
         results = Path(alluredir)
         report_files.write_categories(results)
-        topologies = sorted({f.topology for f in collected if f.topology})
+        topologies = findings.topologies_of_run(findings_path(config), run_started)
         report_files.write_environment(
             results, report_files.environment(topologies=topologies, budget_scale=budget_scale())
         )
@@ -346,8 +384,8 @@ def chaos(request: pytest.FixtureRequest, kindchaos_clusters: ClusterPool) -> It
             finding.run_started = request.config.stash[run_started_key]
             request.config.stash[findings_key].append(finding)
         finally:
-            if item.get_closest_marker("fresh_cluster") is not None and not kindchaos_clusters.options.keep:
-                cluster.delete()
+            if item.get_closest_marker("fresh_cluster") is not None:
+                kindchaos_clusters.done_with_fresh(cluster)
 
 
 @pytest.fixture

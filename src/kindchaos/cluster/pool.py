@@ -1,10 +1,16 @@
-"""The session's clusters: one per topology, created on first use, healed or recreated between scenarios."""
+"""The session's clusters: one per topology, created on first use, healed or recreated between scenarios.
+
+Under pytest-xdist each worker has a pool of its own: its clusters' names carry the worker's id, and the
+machine's capacity (``cluster.capacity``) is shared by every worker, so they take turns at what the machine
+cannot hold at once.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from kindchaos.cluster.capacity import MachineCapacity, weight
 from kindchaos.cluster.health import HealthReport, heal
 from kindchaos.cluster.lifecycle import Cluster, create_fresh, create_or_reuse, existing_clusters, tool_paths
 from kindchaos.cluster.readiness import wait_ready
@@ -22,29 +28,57 @@ class ClusterOptions:
     kind_bin: Path | None
     kubectl_bin: Path | None
     keep: bool
+    worker: str | None = None  # the pytest-xdist worker's id (gw0, gw1, ...), None in a session of its own
+    capacity: MachineCapacity = field(default_factory=MachineCapacity)
 
     def name(self, suffix: str) -> str | None:
-        return None if self.name_prefix is None else f"{self.name_prefix}-{suffix}"
+        """The cluster's name: the topology's own default, unless a prefix or a worker id makes it unique."""
+        if self.worker is None:
+            return None if self.name_prefix is None else f"{self.name_prefix}-{suffix}"
+        return f"{self.name_prefix or DEFAULT_PREFIX}-{self.worker}-{suffix}"
 
 
-def _heavy(topology_name: str) -> bool:
-    """An HA topology (stacked or external etcd): the machine holds one of these and nothing beside it."""
-    return topology_named(topology_name).control_planes > 1
+DEFAULT_PREFIX = "kindchaos"
 
 
 class ClusterPool:
-    """One cluster per topology for the session. A 2-core machine holds one HA cluster and nothing beside it,
-    so asking for an HA topology (or for anything while one lives) closes the others first."""
+    """One cluster per topology for the session, within the machine's capacity: asking for a cluster that does
+    not fit beside this pool's others closes them first, and one that does not fit beside other processes'
+    clusters waits for room (holding none of its own meanwhile)."""
 
     def __init__(self, options: ClusterOptions) -> None:
         self.options = options
         self._clusters: dict[str, Cluster] = {}
+        self._topology_of: dict[str, str] = {}  # cluster name -> topology, for the capacity it holds
+
+    def _own_weight(self) -> int:
+        return sum(weight(self._topology_of[cluster.name]) for cluster in self._clusters.values())
+
+    def _make_room(self, name: str, topology_name: str) -> None:
+        """Hold room on the machine for ``name``: close this pool's clusters while it would not fit beside
+        them, and close them all before waiting on other processes."""
+        limit = self.options.capacity.limit
+        while self._clusters and self._own_weight() + weight(topology_name) > limit:
+            self._close_one(next(iter(self._clusters)))
+        if not self.options.capacity.try_take(name, topology_name):
+            self.close()
+            self.options.capacity.take(name, topology_name)
+        self._topology_of[name] = topology_name
+
+    def _close_one(self, topology_name: str) -> None:
+        cluster = self._clusters.pop(topology_name)
+        if not self.options.keep:
+            cluster.delete()
+        self.options.capacity.give_back(cluster.name)
+
+    def _name_of(self, topology_name: str) -> str:
+        return self.options.name(topology_name) or topology_named(topology_name).default_cluster_name()
 
     def _create(self, topology_name: str) -> Cluster:
         o = self.options
         return create_or_reuse(
             topology_named(topology_name),
-            name=o.name(topology_name),
+            name=self._name_of(topology_name),
             image=o.image,
             workdir=o.workdir,
             kind_bin=o.kind_bin,
@@ -61,8 +95,7 @@ class ClusterPool:
         """The health gate: create the cluster if the session has none, heal what earlier scenarios (or killed
         runs) left, and recreate the cluster when healing fails."""
         if topology_name not in self._clusters:
-            if _heavy(topology_name) or any(_heavy(name) for name in self._clusters):
-                self.close()
+            self._make_room(self._name_of(topology_name), topology_name)
             self._clusters[topology_name] = self._create(topology_name)
         cluster = self._clusters[topology_name]
         try:
@@ -76,10 +109,11 @@ class ClusterPool:
 
     def fresh(self, topology_name: str, *, image: str, purpose: str) -> tuple[Cluster, HealthReport]:
         """A new cluster of ``topology_name`` from ``image`` for one scenario; the shared clusters are closed
-        first, since a 2-core machine holds one cluster at a time. The caller deletes it."""
+        first. The caller hands it back with ``done_with_fresh``."""
         self.close()
         o, suffix = self.options, f"{purpose}-{topology_name}"
-        name = o.name(suffix) or f"kindchaos-{suffix}"
+        name = o.name(suffix) or f"{DEFAULT_PREFIX}-{suffix}"
+        self._make_room(name, topology_name)
         left = name in existing_clusters(o.kind_bin or tool_paths()[0])
         cluster = create_fresh(
             topology_named(topology_name),
@@ -95,9 +129,13 @@ class ClusterPool:
             said.insert(0, f"deleted cluster {name!r} left by an earlier run; a fresh scenario's cluster is not reused")
         return cluster, HealthReport(healed=said, ready_seconds=waited.seconds)
 
+    def done_with_fresh(self, cluster: Cluster) -> None:
+        """A fresh scenario's cluster: deleted (unless the options keep it), and its room given back."""
+        if not self.options.keep:
+            cluster.delete()
+        self.options.capacity.give_back(cluster.name)
+
     def close(self) -> None:
-        """Forget every cluster, deleting each unless the options keep them."""
-        for cluster in self._clusters.values():
-            if not self.options.keep:
-                cluster.delete()
-        self._clusters.clear()
+        """Forget every cluster, deleting each unless the options keep them, and give their room back."""
+        for topology_name in list(self._clusters):
+            self._close_one(topology_name)

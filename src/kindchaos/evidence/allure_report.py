@@ -1,8 +1,11 @@
 """`kindchaos report`: the Allure command line turns reports/allure-results into a static HTML report.
 
 Trends across runs need the previous report's ``history/`` beside the new results. It is copied into a
-scratch results folder given to Allure as a second input, so the user's results folder is never changed,
+scratch results folder given to Allure as one more input, so the user's results folders are never changed,
 and the regenerated report carries the history on to the next run.
+
+Several results folders (one per shard of a nightly) make one report. A test found in two of them is
+refused: the shards' selections overlap, and the report would count it twice.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import json
 import shutil
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,6 +66,26 @@ def result_files(results: Path) -> list[Path]:
     return found
 
 
+def _test_key(path: Path) -> str:
+    result = json.loads(path.read_text())
+    return str(result.get("historyId") or result.get("fullName") or path.name)
+
+
+def refuse_shared_tests(folders: Sequence[Path]) -> None:
+    """Raise ``UsageError`` naming a test that has results in two of ``folders`` (each shard runs its own)."""
+    seen: dict[str, Path] = {}
+    for folder in folders:
+        keys = {_test_key(path): path for path in folder.glob("*-result.json")}
+        for key, path in keys.items():
+            if key in seen:
+                name = json.loads(path.read_text()).get("fullName") or key
+                raise UsageError(
+                    f"{name} has results in two folders: {seen[key]} and {folder}",
+                    hint="select each scenario in one shard only (make the shards' -m expressions disjoint)",
+                )
+            seen[key] = folder
+
+
 def _history_input(report: Path, scratch: Path, run_number: int) -> Path:
     """A second results folder holding the previous report's history and this run's executor."""
     if (report / "history").is_dir():
@@ -85,24 +109,30 @@ def _tree_size(path: Path) -> int:
 
 
 def generate(
-    results: Path = DEFAULT_RESULTS,
+    results: Path | Sequence[Path] = DEFAULT_RESULTS,
     report: Path = DEFAULT_REPORT,
     *,
     allure: Path,
     status: Status | None = None,
 ) -> ReportSummary:
-    """Generate ``report`` from ``results`` with the Allure command line, keeping the trend history."""
+    """Generate ``report`` from ``results`` (one folder, or one per shard) with the Allure command line,
+    keeping the trend history."""
     status = status or Status()
-    found = result_files(results)
+    folders = [results] if isinstance(results, Path) else list(results)
+    if len(set(folders)) != len(folders):
+        raise UsageError("the same results folder is given twice", hint="pass each shard's folder once")
+    found = [path for folder in folders for path in result_files(folder)]
+    refuse_shared_tests(folders)
     if not allure.exists():
         raise UsageError(f"the Allure command line is not installed at {allure}", hint="kindchaos doctor --fix")
     started = time.monotonic()
     run_number = _runs_so_far(report) + 1
     with tempfile.TemporaryDirectory(prefix="kindchaos-history-") as scratch:
         history = _history_input(report, Path(scratch), run_number)
-        with status.step(f"generating the Allure report from {len(found)} results in {results}"):
+        where = ", ".join(str(folder) for folder in folders)
+        with status.step(f"generating the Allure report from {len(found)} results in {where}"):
             shell.run(
-                [str(allure), "generate", "--clean", "--output", str(report), str(results), str(history)],
+                [str(allure), "generate", "--clean", "--output", str(report), *map(str, folders), str(history)],
                 timeout=600,
             )
     summary = json.loads((report / "widgets" / "summary.json").read_text())

@@ -4,6 +4,9 @@ The file is merged by test id, so running a subset (``-k etcd``) updates those
 entries and keeps the rest with their own timestamps. The document's ``run`` says
 which session wrote it last: a finding whose ``run_started`` differs is from an
 earlier run, and the answer sheet says so instead of stating it as this run's fact.
+
+pytest-xdist workers of one session share its start and each merge their own
+findings under a file lock, so none is lost and the run record covers them all.
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock
+
+from kindchaos.paths import lock_for
 from kindchaos.redact import redact
 
 
@@ -91,20 +97,46 @@ def merge(
 
     ``unless_known`` are added only for tests the file has no entry for (scenarios not selected this time).
     """
-    existing: dict[str, Any] = {}
-    if path.exists():
-        try:
-            existing = {f["test"]: f for f in json.loads(path.read_text()).get("findings", [])}
-        except (ValueError, KeyError, AttributeError):
-            existing = {}
-    for finding in findings:
-        existing[finding.test] = finding.as_dict()
-    for finding in unless_known or []:
-        existing.setdefault(finding.test, finding.as_dict())
     path.parent.mkdir(parents=True, exist_ok=True)
-    document: dict[str, Any] = {"generated": time.time()}
-    if run is not None:
-        document["run"] = run.as_dict()
-    document["findings"] = sorted(existing.values(), key=lambda f: f["test"])
-    path.write_text(json.dumps(document, indent=2, default=str) + "\n")
+    with FileLock(str(lock_for(path))):
+        earlier: dict[str, Any] = {}
+        if path.exists():
+            try:
+                earlier = json.loads(path.read_text())
+            except ValueError:
+                earlier = {}
+        try:
+            existing = {f["test"]: f for f in earlier.get("findings", [])}
+        except (KeyError, AttributeError, TypeError):
+            existing = {}
+        for finding in findings:
+            existing[finding.test] = finding.as_dict()
+        for finding in unless_known or []:
+            existing.setdefault(finding.test, finding.as_dict())
+        document: dict[str, Any] = {"generated": time.time()}
+        if run is not None:
+            document["run"] = _same_run(earlier.get("run") if isinstance(earlier, dict) else None, run.as_dict())
+        document["findings"] = sorted(existing.values(), key=lambda f: f["test"])
+        path.write_text(json.dumps(document, indent=2, default=str) + "\n")
     return path
+
+
+def _same_run(earlier: Any, run: dict[str, Any]) -> dict[str, Any]:
+    """The run record, widened by what another worker of the same session wrote (same start)."""
+    if not isinstance(earlier, dict) or earlier.get("started") != run["started"]:
+        return run
+    return {
+        **run,
+        "finished": max(float(earlier.get("finished") or 0), run["finished"]),
+        "selected": sorted({*(earlier.get("selected") or []), *run["selected"]}),
+    }
+
+
+def topologies_of_run(path: Path, run_started: float) -> list[str]:
+    """The topologies of the findings ``path`` holds from the run that started at ``run_started``."""
+    try:
+        document = json.loads(path.read_text())
+        found = [f for f in document.get("findings", []) if f.get("run_started") == run_started]
+    except (OSError, ValueError, AttributeError):
+        return []
+    return sorted({str(f["topology"]) for f in found if f.get("topology")})
