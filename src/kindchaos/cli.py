@@ -18,9 +18,9 @@ DEFAULT_FINDINGS_FILE = "reports/findings.json"
 
 
 def _doctor(args: argparse.Namespace) -> int:
-    from kindchaos.host.doctor import run_doctor
+    from kindchaos.host.doctor import checks_for, run_doctor
 
-    return 0 if run_doctor(fix=args.fix) else 1
+    return 0 if run_doctor(fix=args.fix, checks=checks_for(args.purpose)) else 1
 
 
 def _images_build(args: argparse.Namespace) -> int:
@@ -231,6 +231,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     doctor = sub.add_parser("doctor", help="check the host; --fix installs and starts what is missing")
     doctor.add_argument("--fix", action="store_true", help="repair what can be repaired")
+    doctor.add_argument(
+        "--for",
+        dest="purpose",
+        choices=("all", "report"),
+        default="all",
+        help="all: everything the catalogue needs (default); report: only what the report and answer sheets need",
+    )
     doctor.set_defaults(func=_doctor)
 
     images = sub.add_parser("images", help="build the air-gapped images, or list what is built")

@@ -74,3 +74,9 @@ def test_wrapper_strips_missing_caps_from_exec_process_file(tmp_path: Path) -> N
 def test_wrapper_passes_other_commands_through(tmp_path: Path) -> None:
     _run_wrapper(tmp_path, ["--root", "/run/x", "delete", "ctr-id"])
     assert (tmp_path / "called").read_text().strip() == "--root /run/x delete ctr-id"
+
+
+def test_the_report_s_checks_are_only_what_the_report_needs() -> None:
+    names = [check.name for check in doctor.checks_for("report")]
+    assert names == ["java", "allure command line", "chromium"]
+    assert doctor.checks_for("all") == doctor.CHECKS

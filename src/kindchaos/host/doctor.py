@@ -251,6 +251,17 @@ CHECKS: tuple[Check, ...] = (
 )
 
 
+# What `kindchaos report` and `kindchaos answers` need, and nothing that runs clusters: a nightly's merge job.
+REPORT_CHECKS = ("java", "allure command line", "chromium")
+
+
+def checks_for(purpose: str) -> tuple[Check, ...]:
+    """Every check (``all``), or only those the report needs (``report``)."""
+    if purpose == "report":
+        return tuple(check for check in CHECKS if check.name in REPORT_CHECKS)
+    return CHECKS
+
+
 def run_doctor(*, fix: bool, checks: Sequence[Check] = CHECKS, echo: Callable[[str], None] = print) -> bool:
     """Run each check, repairing it when ``fix`` is set; True when all end ok."""
     all_ok = True
