@@ -121,7 +121,7 @@ def _report(args: argparse.Namespace) -> int:
 def _findings_document(paths: list[str] | None) -> tuple[Path, dict[str, Any]]:
     """One findings file as it is, or several shards' files merged into one run."""
     from kindchaos.answers.sheet import read_findings
-    from kindchaos.evidence.shards import merge_shards
+    from kindchaos.answers.shards import merge_shards
 
     chosen = [Path(path) for path in paths or [DEFAULT_FINDINGS_FILE]]
     if len(chosen) == 1:
@@ -154,7 +154,7 @@ def _evidence_save(args: argparse.Namespace) -> int:
 def _evidence_merge(args: argparse.Namespace) -> int:
     import json
 
-    from kindchaos.evidence.shards import merge_shards
+    from kindchaos.answers.shards import merge_shards
 
     if len(args.findings) < 2:
         raise UsageError("merging needs two or more shards' findings files", hint="pass each shard's findings.json")

@@ -11,7 +11,7 @@ import pytest
 
 from kindchaos.answers.sheet import CONFIRMED, FAILED, NOT_RUN, build_sheet
 from kindchaos.errors import UsageError
-from kindchaos.evidence.shards import merge_shards
+from kindchaos.answers.shards import merge_shards
 
 CLAIM = {
     "question_id": "control-plane-failure",
@@ -80,3 +80,13 @@ def test_a_missing_shard_file_names_the_fix(tmp_path: Path) -> None:
     a = _shard(tmp_path / "a.json", 100.0, {"t1": "passed"})
     with pytest.raises(UsageError, match=r"no findings file at .*missing.json"):
         merge_shards([a, tmp_path / "missing.json"])
+
+
+def test_the_merged_sheet_names_its_shards(tmp_path: Path) -> None:
+    from kindchaos.answers.render import to_markdown
+
+    a = _shard(tmp_path / "a.json", 100.0, {"t1": "passed"})
+    b = _shard(tmp_path / "b.json", 200.0, {"t2": "passed"})
+    merged = merge_shards([a, b])
+    assert f"2 shards merged into one: `{a}` (1), `{b}` (1)." in to_markdown(build_sheet(merged, lang="en"))
+    assert "샤드 2개" in to_markdown(build_sheet(merged, lang="ko"))

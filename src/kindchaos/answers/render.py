@@ -111,6 +111,9 @@ def to_markdown(sheet: Sheet) -> str:
                 selected=len(sheet.run.get("selected") or []),
             )
         )
+        if shards := sheet.run.get("shards"):
+            named = ", ".join(f"`{shard['source']}` ({shard['ran']})" for shard in shards)
+            out.append(w["shards"].format(count=len(shards), shards=named))
     else:
         out.append(w["no_run"])
     out += [

@@ -7,6 +7,7 @@ WORDS: dict[str, dict[str, str]] = {
         "title": "What happens when a component fails: answers measured on real clusters",
         "source": "Written by `kindchaos answers` from `{source}`.",
         "run": "Last run: {started} to {finished} (UTC), node image `{image}`, {selected} scenario(s) selected.",
+        "shards": "The run was {count} shards merged into one: {shards}.",
         "no_run": "The findings file does not say which run wrote it; each claim gives the date of its own run.",
         "tally": "Claims: {confirmed} confirmed, {failed} failed, {skipped} skipped, "
         "{not_run} not run in the last run.",
@@ -52,6 +53,7 @@ WORDS: dict[str, dict[str, str]] = {
         "title": "구성 요소가 장애를 일으키면: 실제 클러스터에서 측정한 답변",
         "source": "`kindchaos answers`가 `{source}`에서 만들었습니다.",
         "run": "마지막 실행: {started} ~ {finished} (UTC), 노드 이미지 `{image}`, 선택된 시나리오 {selected}개.",
+        "shards": "이 실행은 샤드 {count}개를 하나로 합친 것입니다: {shards}.",
         "no_run": "findings 파일에 어느 실행이 기록했는지 정보가 없습니다. "
         "각 주장에는 그 주장을 실행한 날짜가 표시됩니다.",
         "tally": "주장: 확인됨 {confirmed}, 실패 {failed}, 건너뜀 {skipped}, 마지막 실행에서 실행 안 됨 {not_run}.",

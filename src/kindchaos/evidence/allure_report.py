@@ -81,7 +81,7 @@ def refuse_shared_tests(folders: Sequence[Path]) -> None:
                 name = json.loads(path.read_text()).get("fullName") or key
                 raise UsageError(
                     f"{name} has results in two folders: {seen[key]} and {folder}",
-                    hint="select each scenario in one shard only (make the shards' -m expressions disjoint)",
+                    hint="make the shards' -m expressions disjoint, so each scenario runs in one shard only",
                 )
             seen[key] = folder
 

@@ -49,7 +49,7 @@ def merge_shards(paths: Sequence[Path]) -> dict[str, Any]:
             if test in ran:
                 raise UsageError(
                     f"{test} ran in two shards: {ran[test][0]} and {path}",
-                    hint="select each scenario in one shard only (make the shards' -m expressions disjoint)",
+                    hint="make the shards' -m expressions disjoint, so each scenario runs in one shard only",
                 )
             ran[test] = (path, finding)
     merged = {test: finding for test, finding in kept.items() if test not in ran}
