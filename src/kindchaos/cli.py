@@ -94,6 +94,31 @@ def _clusters_delete(args: argparse.Namespace) -> int:
     return 0
 
 
+def _clusters_ssh_target(args: argparse.Namespace) -> int:
+    from kindchaos.cluster.lifecycle import existing_clusters, tool_paths
+    from kindchaos.cluster.ssh_nodes import write_target
+
+    kind_path, _ = tool_paths()
+    if args.name not in existing_clusters(kind_path):
+        raise UsageError(f"no kind cluster named {args.name!r}", hint="create one: kindchaos clusters create single")
+    import subprocess
+    import tempfile
+
+    nodes = subprocess.run(
+        [str(kind_path), "get", "nodes", "--name", args.name], capture_output=True, text=True, check=True
+    ).stdout.split()
+    with tempfile.TemporaryDirectory() as scratch:
+        kubeconfig = Path(scratch) / "kubeconfig"
+        kubeconfig.write_text(
+            subprocess.run(
+                [str(kind_path), "get", "kubeconfig", "--name", args.name], capture_output=True, text=True, check=True
+            ).stdout
+        )
+        opened = write_target(cluster=args.name, nodes=sorted(nodes), kubeconfig=kubeconfig, output=Path(args.output))
+    print(f"target {opened.target_file}: {len(opened.hosts)} nodes over SSH as root (key {opened.key})")
+    return 0
+
+
 def _clusters_list(args: argparse.Namespace) -> int:
     from kindchaos.cluster.lifecycle import existing_clusters, tool_paths
 
@@ -120,8 +145,8 @@ def _report(args: argparse.Namespace) -> int:
 
 def _findings_document(paths: list[str] | None) -> tuple[Path, dict[str, Any]]:
     """One findings file as it is, or several shards' files merged into one run."""
-    from kindchaos.answers.sheet import read_findings
     from kindchaos.answers.shards import merge_shards
+    from kindchaos.answers.sheet import read_findings
 
     chosen = [Path(path) for path in paths or [DEFAULT_FINDINGS_FILE]]
     if len(chosen) == 1:
@@ -271,6 +296,12 @@ def build_parser() -> argparse.ArgumentParser:
             cmd.add_argument("--image", default=None, help="node image (default the locally built one)")
         cmd.set_defaults(func=func)
     clusters_sub.add_parser("list", help="list kind clusters").set_defaults(func=_clusters_list)
+    ssh_target = clusters_sub.add_parser(
+        "ssh-target", help="start sshd on a kind cluster's nodes and write a target file that reaches them over SSH"
+    )
+    ssh_target.add_argument("name", help="a kind cluster this project made, e.g. kindchaos-single")
+    ssh_target.add_argument("--output", required=True, help="an empty folder for target.yaml, its key and kubeconfig")
+    ssh_target.set_defaults(func=_clusters_ssh_target)
 
     report = sub.add_parser("report", help="turn Allure results into an HTML report, keeping the trend history")
     report.add_argument(

@@ -12,8 +12,9 @@ from __future__ import annotations
 import sys
 import time
 import uuid
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -21,9 +22,11 @@ from kindchaos import progress, signals, workers
 from kindchaos.cluster.capacity import DEFAULT_CAPACITY, MachineCapacity
 from kindchaos.cluster.health import HealthReport
 from kindchaos.cluster.lifecycle import Cluster
-from kindchaos.cluster.pool import ClusterOptions, ClusterPool
+from kindchaos.cluster.node_access import access_for
+from kindchaos.cluster.pool import ClusterOptions, ClusterPool, Clusters
+from kindchaos.cluster.target_pool import NotForTarget, TargetPool
 from kindchaos.cluster.workload import Workload
-from kindchaos.errors import ClaimViolated, ObserverStopped
+from kindchaos.errors import ClaimViolated, KindChaosError, ObserverStopped
 from kindchaos.evidence import attach, findings, report_files
 from kindchaos.evidence.findings import Finding
 from kindchaos.evidence.items import (
@@ -40,6 +43,7 @@ from kindchaos.expect.budget import budget_scale, set_budget_scale
 from kindchaos.images.pins import DEFAULT_REFS, DEFAULT_VERSIONS
 from kindchaos.questions import question_text
 
+T = TypeVar("T")
 DEFAULT_PYTEST_KIND_NAME = "pytest-kind"
 MARKERS = (
     "integration: needs Docker and a real kind cluster",
@@ -58,6 +62,7 @@ findings_key = pytest.StashKey[list[Finding]]()
 run_started_key = pytest.StashKey[float]()
 deselected_key = pytest.StashKey[list[pytest.Item]]()
 sigterm_key = pytest.StashKey[signals.Handler]()
+target_key = pytest.StashKey[TargetPool | None]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -100,6 +105,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "shared by every pytest process and xdist worker on it",
     )
     parser.addini("kindchaos_capacity", "default for --kindchaos-capacity", default=str(DEFAULT_CAPACITY))
+    group.addoption(
+        "--kindchaos-target",
+        default=None,
+        help="run the scenarios on a cluster you already have, described in this file (kubeconfig, node access); "
+        "it is healed between scenarios but never deleted or recreated",
+    )
+    parser.addini("kindchaos_target", "default for --kindchaos-target", default="")
 
 
 def capacity_option(config: pytest.Config) -> int:
@@ -120,6 +132,27 @@ def triage_option(config: pytest.Config) -> bool:
     if raw not in ("on", "off"):
         raise pytest.UsageError(f"kindchaos_triage must be on or off, got {raw!r} (fix: kindchaos_triage = on)")
     return raw == "on"
+
+
+def target_option(config: pytest.Config) -> Path | None:
+    raw = config.getoption("kindchaos_target") or config.getini("kindchaos_target")
+    return Path(str(raw)) if raw else None
+
+
+def open_target(config: pytest.Config) -> TargetPool | None:
+    """The user's cluster, checked before any scenario runs: the file, the API, every node's access."""
+    path = target_option(config)
+    if path is None:
+        return None
+    if workers.workers_asked(config) > 1:
+        raise pytest.UsageError("a target is one cluster; its scenarios run in one process (fix: drop -n)")
+    try:
+        pool = TargetPool(path)
+        if not config.getoption("collectonly"):
+            pool.get_cluster()
+    except KindChaosError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    return pool
 
 
 def budget_scale_option(config: pytest.Config) -> float:
@@ -184,7 +217,10 @@ def pytest_configure(config: pytest.Config) -> None:
     triage_option(config)  # a bad ini value is a usage error before anything runs
     capacity = capacity_option(config)
     if runs_scenarios(config):
-        workers.check_workers(config, capacity=capacity)
+        if target_option(config) is None:
+            workers.check_workers(config, capacity=capacity)
+        elif workers.worker_id(config) is None:
+            config.stash[target_key] = open_target(config)
         if getattr(config.option, "allure_report_dir", None) is None:
             config.option.allure_report_dir = str(config.rootpath / config.getini("kindchaos_alluredir"))
         interrupt_on_sigterm(config)
@@ -315,51 +351,67 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 
 @pytest.fixture(scope="session")
-def kindchaos_clusters(request: pytest.FixtureRequest) -> Iterator[ClusterPool]:
-    """The session's clusters; a session that makes one also gets SIGTERM unwinding, so faults are undone."""
+def kindchaos_clusters(request: pytest.FixtureRequest) -> Iterator[Clusters]:
+    """The session's clusters (or the one the user brought); SIGTERM unwinds, so faults are undone."""
     interrupt_on_sigterm(request.config)
-    pool = ClusterPool(cluster_options(request.config))
+    config = request.config
+    pool: Clusters = config.stash.get(target_key, None) or open_target(config) or ClusterPool(cluster_options(config))
     yield pool
     pool.close()
+
+
+def _for_target(get: Callable[[], T]) -> T:
+    """A cluster from the pool, or a skip saying why this scenario is not for the user's cluster."""
+    try:
+        return get()
+    except NotForTarget as exc:
+        pytest.skip(exc.message)
 
 
 # Module scope: the pool keeps one cluster alive at a time when `ha` is involved, so a module that comes
 # after an `ha` module must ask the pool again (and get a recreated `single`), not reuse a stale object.
 @pytest.fixture(scope="module")
-def single_cluster(kindchaos_clusters: ClusterPool) -> Cluster:
+def single_cluster(kindchaos_clusters: Clusters) -> Cluster:
     """The session's `single` cluster (1 control plane + 2 workers)."""
-    return kindchaos_clusters.get("single")
+    return _for_target(lambda: kindchaos_clusters.get("single"))
 
 
 @pytest.fixture(scope="module")
-def ha_cluster(kindchaos_clusters: ClusterPool) -> Cluster:
+def ha_cluster(kindchaos_clusters: Clusters) -> Cluster:
     """The session's `ha` cluster (3 control planes + 1 worker, haproxy in front)."""
-    return kindchaos_clusters.get("ha")
+    return _for_target(lambda: kindchaos_clusters.get("ha"))
 
 
 @pytest.fixture(scope="module")
-def ha_external_cluster(kindchaos_clusters: ClusterPool) -> Cluster:
+def ha_external_cluster(kindchaos_clusters: Clusters) -> Cluster:
     """The session's `ha-external` cluster (3 control planes + 1 worker on 3 etcd members outside the nodes)."""
-    return kindchaos_clusters.get("ha-external")
+    return _for_target(lambda: kindchaos_clusters.get("ha-external"))
 
 
-def _scenario_cluster(item: pytest.Item, topology: str, pool: ClusterPool) -> tuple[Cluster, HealthReport]:
+def _scenario_cluster(item: pytest.Item, topology: str, pool: Clusters) -> tuple[Cluster, HealthReport]:
     """The shared cluster of ``topology`` through its health gate, or a new one for a ``fresh_cluster`` scenario."""
     fresh = item.get_closest_marker("fresh_cluster")
     if fresh is None:
         with attach.step(f"health gate: {topology} cluster"):
-            cluster, health = pool.healthy(topology)
+            cluster, health = _for_target(lambda: pool.healthy(topology))
             attach.text(health.summary(), name="health gate")
+            attach.text(_node_access_lines(cluster), name="node access")
         return cluster, health
     image, purpose = fresh.kwargs["image"], fresh.kwargs.get("purpose", "fresh")
     with attach.step(f"new {topology} cluster from {image}"):
-        cluster, health = pool.fresh(topology, image=image, purpose=purpose)
+        cluster, health = _for_target(lambda: pool.fresh(topology, image=image, purpose=purpose))
         attach.text(health.summary(), name="new cluster")
+        attach.text(_node_access_lines(cluster), name="node access")
     return cluster, health
 
 
+def _node_access_lines(cluster: Cluster) -> str:
+    """How each node was reached (the key's path, never its contents)."""
+    return "\n".join(f"{node}: {access_for(node).describe(node)}" for node in cluster.nodes) + "\n"
+
+
 @pytest.fixture
-def chaos(request: pytest.FixtureRequest, kindchaos_clusters: ClusterPool) -> Iterator[ChaosRun]:
+def chaos(request: pytest.FixtureRequest, kindchaos_clusters: Clusters) -> Iterator[ChaosRun]:
     """A scenario run on a healthy cluster of the test's ``topology`` marker, recording from the start."""
     item = request.node
     topology = marker_arg(item, "topology")

@@ -39,6 +39,15 @@ class Recorded(NodeAccess):
     def copy_in(self, node: str, source: Path, dest: str) -> None:
         raise NotImplementedError
 
+    def describe(self, node: str) -> str:
+        return f"recorded {node}"
+
+    def address(self, node: str) -> str:
+        return "10.0.0.1"
+
+    def machine_state(self, node: str) -> dict[str, object]:
+        return {"Status": "running", "Running": True, "Paused": False}
+
 
 @pytest.fixture
 def recorded(monkeypatch: pytest.MonkeyPatch) -> Recorded:
@@ -65,3 +74,12 @@ def test_an_unknown_component_is_a_usage_error_naming_the_known_ones() -> None:
     with pytest.raises(UsageError, match="unknown control-plane component 'kube-schedulr'") as raised:
         component_named("kube-schedulr")
     assert "kube-scheduler" in str(raised.value.hint)
+
+
+def test_a_machine_switch_the_access_lacks_is_unsupported_not_faked(recorded: Recorded) -> None:
+    from kindchaos.cluster.nodes import pause_container, stop_container
+
+    with pytest.raises(node_access.Unsupported, match="recorded n1 cannot power its machine off"):
+        stop_container("n1")
+    with pytest.raises(node_access.Unsupported, match="recorded n1 cannot freeze its machine"):
+        pause_container("n1")

@@ -37,27 +37,36 @@ KIND_LABEL = "io.x-k8s.kind.cluster"
 
 @dataclass
 class Cluster:
-    """A running kind cluster and how to reach it."""
+    """A running cluster and how to reach it: a kind cluster this project made, or a target the user brought
+    (``owned`` False: its nodes are the target's, and it is never deleted or recreated)."""
 
     name: str
     topology: Topology
     image: str
     kubeconfig: Path
-    kind: KindCluster
+    kind: KindCluster | None  # None for a target the user brought
     created_seconds: float | None  # None when an existing cluster was reused
     etcd: EtcdLayout | None = None  # the external etcd (ha-external); None: etcd is stacked on the control planes
     etcd_seconds: dict[str, float] | None = None  # the external etcd's own bring-up, step by step
+    owned: bool = True
+    node_roles: dict[str, str] | None = None  # a brought target's nodes and roles, read from their labels
 
     @property
     def nodes(self) -> list[str]:
+        if self.node_roles is not None:
+            return list(self.node_roles)
         return self.topology.node_names(self.name)
 
     @property
     def control_planes(self) -> list[str]:
+        if self.node_roles is not None:
+            return [n for n, role in self.node_roles.items() if role == "control-plane"]
         return [n for n in self.nodes if "-control-plane" in n]
 
     @property
     def workers(self) -> list[str]:
+        if self.node_roles is not None:
+            return [n for n, role in self.node_roles.items() if role == "worker"]
         return [n for n in self.nodes if "-worker" in n]
 
     @property
@@ -66,10 +75,13 @@ class Cluster:
         return api_client(self.kubeconfig)
 
     def kubectl(self, *args: str, timeout: float = 120, input_text: str | None = None) -> str:
-        argv = [str(self.kind.kubectl_path), "--kubeconfig", str(self.kubeconfig), *args]
+        kubectl = self.kind.kubectl_path if self.kind is not None else tool_paths()[1]
+        argv = [str(kubectl), "--kubeconfig", str(self.kubeconfig), *args]
         return shell.output(argv, timeout=timeout, input=input_text)
 
     def delete(self) -> None:
+        if not self.owned or self.kind is None:
+            raise ClusterError(f"cluster {self.name!r} was not made by kindchaos; it is never deleted")
         delete_cluster(self.name, kind_path=self.kind.kind_path)
 
 
@@ -143,6 +155,8 @@ def _write_kubeconfig(name: str, kind_path: Path, kubeconfig: Path) -> None:
 
 def refresh_kubeconfig(cluster: Cluster) -> None:
     """The cluster's kubeconfig taken again from its admin.conf (after the operator renewed its certificate)."""
+    if cluster.kind is None:
+        raise ClusterError(f"cluster {cluster.name!r} was not made by kindchaos; its kubeconfig is the user's")
     _write_kubeconfig(cluster.name, cluster.kind.kind_path, cluster.kubeconfig)
 
 

@@ -1,21 +1,32 @@
-"""How commands reach a node: one small interface, and kind's way (``docker exec``) behind it.
+"""How commands reach a node: one small interface, with kind's way (``docker exec``) and SSH behind it.
 
 Faults, probes and health checks never build a ``docker exec`` themselves; they call ``cluster.nodes``'
 ``run``/``output`` with an argument list (or ``script`` where a shell is really needed), and the node's access
 carries it. A cluster reached another way (SSH to machines the user already has) registers its own access for
-its nodes, and no fault changes.
+its nodes (``cluster.ssh_access``), and no fault changes.
+
+The machine itself (its power, its freezer, its address) is part of the access too: a kind node is a container
+Docker can stop, pause and inspect; a machine over SSH has no such switch, and says so (``Unsupported``), so a
+fault that needs one is skipped with that reason instead of faking it.
 """
 
 from __future__ import annotations
 
+import json
 import subprocess
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from kindchaos import shell
+from kindchaos.errors import KindChaosError
+
+
+class Unsupported(KindChaosError):
+    """The node's access cannot do this (power a machine off over SSH); the scenario needing it is skipped."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,30 @@ class NodeAccess(ABC):
     def copy_in(self, node: str, source: Path, dest: str) -> None:
         """Copy the host file ``source`` to ``dest`` on the node."""
 
+    @abstractmethod
+    def describe(self, node: str) -> str:
+        """How ``node`` is reached, for the report (never a key's contents)."""
+
+    @abstractmethod
+    def address(self, node: str) -> str:
+        """The node's IP address on the cluster's network."""
+
+    @abstractmethod
+    def machine_state(self, node: str) -> dict[str, Any]:
+        """The machine's state as Docker's State block says it: Status, Running, Paused."""
+
+    def power_off(self, node: str) -> None:
+        raise Unsupported(f"{self.describe(node)} cannot power its machine off")
+
+    def power_on(self, node: str) -> None:
+        raise Unsupported(f"{self.describe(node)} cannot power its machine on")
+
+    def freeze(self, node: str) -> None:
+        raise Unsupported(f"{self.describe(node)} cannot freeze its machine")
+
+    def thaw(self, node: str) -> None:
+        raise Unsupported(f"{self.describe(node)} cannot thaw its machine")
+
 
 class DockerExec(NodeAccess):
     """A kind node is a container on this host: ``docker exec`` into it."""
@@ -68,6 +103,34 @@ class DockerExec(NodeAccess):
     def copy_in(self, node: str, source: Path, dest: str) -> None:
         shell.run(["docker", "cp", str(source), f"{node}:{dest}"])
 
+    def describe(self, node: str) -> str:
+        return f"docker exec {node}"
+
+    @staticmethod
+    def _inspect(node: str) -> dict[str, Any]:
+        found: list[dict[str, Any]] = json.loads(shell.output(["docker", "inspect", node]))
+        return found[0]
+
+    def address(self, node: str) -> str:
+        networks = self._inspect(node)["NetworkSettings"]["Networks"]
+        return next((n["IPAddress"] for n in networks.values() if n.get("IPAddress")), "")
+
+    def machine_state(self, node: str) -> dict[str, Any]:
+        state: dict[str, Any] = self._inspect(node)["State"]
+        return state
+
+    def power_off(self, node: str) -> None:
+        shell.run(["docker", "stop", node], timeout=120)
+
+    def power_on(self, node: str) -> None:
+        shell.run(["docker", "start", node], timeout=120)
+
+    def freeze(self, node: str) -> None:
+        shell.run(["docker", "pause", node])
+
+    def thaw(self, node: str) -> None:
+        shell.run(["docker", "unpause", node])
+
 
 DOCKER_EXEC = DockerExec()
 _registered: dict[str, NodeAccess] = {}
@@ -84,4 +147,11 @@ def access_for(node: str) -> NodeAccess:
     return _registered.get(node, DOCKER_EXEC)
 
 
-__all__ = ["DOCKER_EXEC", "DockerExec", "NodeAccess", "Ran", "access_for", "register"]
+def forget(nodes: Iterable[str]) -> None:
+    """Reach ``nodes`` as kind containers again."""
+    with _lock:
+        for node in nodes:
+            _registered.pop(node, None)
+
+
+__all__ = ["DOCKER_EXEC", "DockerExec", "NodeAccess", "Ran", "Unsupported", "access_for", "forget", "register"]

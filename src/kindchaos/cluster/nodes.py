@@ -1,5 +1,5 @@
-"""What a node says about itself: commands run inside it, its units and containers; and what the host says of
-its container (state, address).
+"""What a node says about itself: commands run inside it, its units and containers; and what its access says
+of its machine (state, address, power).
 
 ``run``, ``output`` and ``script`` go through the node's access (``node_access``): an argument list is passed
 as it is; ``script`` is for the few commands that need a shell (pipes, redirections), with every value quoted.
@@ -13,7 +13,6 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from kindchaos import shell
 from kindchaos.cluster.node_access import Ran as Ran
 from kindchaos.cluster.node_access import access_for
 
@@ -57,20 +56,13 @@ def http_status(node: str, url: str) -> tuple[int, str]:
     return ran.code, ran.output
 
 
-def inspect(container: str) -> dict[str, Any]:
-    found: list[dict[str, Any]] = json.loads(shell.output(["docker", "inspect", container]))
-    return found[0]
+def container_state(node: str) -> dict[str, Any]:
+    """The node's machine state, as Docker's State block says it: Status, Running, Paused, ..."""
+    return access_for(node).machine_state(node)
 
 
-def container_state(container: str) -> dict[str, Any]:
-    """Docker's State block: Status, Running, Paused, StartedAt, ..."""
-    state: dict[str, Any] = inspect(container)["State"]
-    return state
-
-
-def ip_address(container: str) -> str:
-    networks = inspect(container)["NetworkSettings"]["Networks"]
-    return next((n["IPAddress"] for n in networks.values() if n.get("IPAddress")), "")
+def ip_address(node: str) -> str:
+    return access_for(node).address(node)
 
 
 def unit_state(node: str, unit: str) -> str:
@@ -95,17 +87,17 @@ def crictl_inspect(node: str, container_id: str) -> dict[str, Any]:
 
 def stop_container(node: str) -> None:
     """Stop the node's machine (a kind node: its container)."""
-    shell.run(["docker", "stop", node], timeout=120)
+    access_for(node).power_off(node)
 
 
 def start_container(node: str) -> None:
-    shell.run(["docker", "start", node], timeout=120)
+    access_for(node).power_on(node)
 
 
 def pause_container(node: str) -> None:
     """Freeze every process of the node at once (the cgroup freezer)."""
-    shell.run(["docker", "pause", node])
+    access_for(node).freeze(node)
 
 
 def unpause_container(node: str) -> None:
-    shell.run(["docker", "unpause", node])
+    access_for(node).thaw(node)

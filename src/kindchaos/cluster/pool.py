@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from kindchaos.cluster.capacity import MachineCapacity, weight
 from kindchaos.cluster.health import HealthReport, heal
@@ -39,6 +40,21 @@ class ClusterOptions:
 
 
 DEFAULT_PREFIX = "kindchaos"
+
+
+class Clusters(Protocol):
+    """What the plugin asks of the session's clusters: this project's kind clusters (``ClusterPool``) or the
+    cluster the user brought (``target_pool.TargetPool``)."""
+
+    def get(self, topology_name: str) -> Cluster: ...
+
+    def healthy(self, topology_name: str) -> tuple[Cluster, HealthReport]: ...
+
+    def fresh(self, topology_name: str, *, image: str, purpose: str) -> tuple[Cluster, HealthReport]: ...
+
+    def done_with_fresh(self, cluster: Cluster) -> None: ...
+
+    def close(self) -> None: ...
 
 
 class ClusterPool:

@@ -36,6 +36,8 @@ PACKAGE_TOOLS = {
     "jq": "jq",
     "iptables": "iptables",
     "ip": "iproute2",
+    "ssh": "openssh-client",  # a target cluster reached over SSH
+    "ssh-keygen": "openssh-client",
 }
 ACTIONLINT_MODULE = "github.com/rhysd/actionlint/cmd/actionlint@v1.7.12"
 MIN_GO = (1, 24)
@@ -72,7 +74,7 @@ def _look_packages() -> Finding:
     absent = _absent_packages()
     if absent:
         return Finding(False, f"missing {', '.join(absent)}", f"apt-get install -y {' '.join(absent)}")
-    return Finding(True, "dockerd, containerd, runc, debootstrap, jq, iptables and ip installed")
+    return Finding(True, "dockerd, containerd, runc, debootstrap, jq, iptables, ip and ssh installed")
 
 
 def _repair_packages() -> None:

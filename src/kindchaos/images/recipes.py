@@ -79,6 +79,8 @@ def node(*, rootfs: str, refs: ImageRefs, kubernetes_version: str, staged_versio
         'ln -sf "$(command -v systemd || echo /lib/systemd/systemd)" /sbin/init',
         "systemctl enable kubelet.service containerd.service undo-mount-hacks.service",
         "systemctl mask systemd-binfmt.service",
+        # sshd stays off (multi-user.target.wants is emptied above); no host key is baked into every node
+        "rm -f /etc/ssh/ssh_host_*",
         "mkdir -p /etc/kubernetes/manifests /opt/cni/bin /etc/cni/net.d",
         "ctr oci spec"
         " | jq '.hooks.createContainer[.hooks.createContainer | length]"

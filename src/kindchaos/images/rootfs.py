@@ -35,6 +35,7 @@ NODE_PACKAGES = (
     "containerd",
     "runc",
     "socat",
+    "openssh-server",  # not started: a bring-your-own target over SSH is tested on nodes that start it
 )
 BASE_PACKAGES = ("iptables", "nftables", "conntrack", "iproute2", "ca-certificates", "procps", "haproxy")
 

@@ -125,8 +125,12 @@ def from_kubeconfig(path: Path) -> Target:
 
 
 def of_cluster(cluster: Cluster) -> Target:
-    """A cluster the project made: its nodes and external etcd are known without asking Docker."""
+    """A cluster the project made: its nodes and external etcd are known without asking Docker. A cluster the
+    user brought is triaged through its API only: its machines are not containers triage may look into."""
     server, _ = _server(cluster.kubeconfig)
+    if not cluster.owned:
+        reason = "a cluster the user brought: triage reads its API only (its machines are not this host's containers)"
+        return Target(cluster.name, cluster.kubeconfig, server, no_machines=reason)
     roles = {**dict.fromkeys(cluster.control_planes, "control-plane"), **dict.fromkeys(cluster.workers, "worker")}
     etcd = tuple(cluster.etcd.names) if cluster.etcd else ()
     return Target(cluster.name, cluster.kubeconfig, server, machines=roles, etcd_containers=etcd)
