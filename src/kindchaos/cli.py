@@ -95,26 +95,24 @@ def _clusters_delete(args: argparse.Namespace) -> int:
 
 
 def _clusters_ssh_target(args: argparse.Namespace) -> int:
+    import subprocess
+    import tempfile
+
     from kindchaos.cluster.lifecycle import existing_clusters, tool_paths
     from kindchaos.cluster.ssh_nodes import write_target
 
     kind_path, _ = tool_paths()
     if args.name not in existing_clusters(kind_path):
         raise UsageError(f"no kind cluster named {args.name!r}", hint="create one: kindchaos clusters create single")
-    import subprocess
-    import tempfile
 
-    nodes = subprocess.run(
-        [str(kind_path), "get", "nodes", "--name", args.name], capture_output=True, text=True, check=True
-    ).stdout.split()
+    def kind(*argv: str) -> str:
+        return subprocess.run([str(kind_path), *argv, "--name", args.name], capture_output=True, text=True).stdout
+
     with tempfile.TemporaryDirectory() as scratch:
         kubeconfig = Path(scratch) / "kubeconfig"
-        kubeconfig.write_text(
-            subprocess.run(
-                [str(kind_path), "get", "kubeconfig", "--name", args.name], capture_output=True, text=True, check=True
-            ).stdout
-        )
-        opened = write_target(cluster=args.name, nodes=sorted(nodes), kubeconfig=kubeconfig, output=Path(args.output))
+        kubeconfig.write_text(kind("get", "kubeconfig"))
+        nodes = sorted(kind("get", "nodes").split())
+        opened = write_target(cluster=args.name, nodes=nodes, kubeconfig=kubeconfig, output=Path(args.output))
     print(f"target {opened.target_file}: {len(opened.hosts)} nodes over SSH as root (key {opened.key})")
     return 0
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from kindchaos.answers.shards import merge_shards
 from kindchaos.answers.sheet import CONFIRMED, FAILED, NOT_RUN, build_sheet
 from kindchaos.errors import UsageError
-from kindchaos.answers.shards import merge_shards
 
 CLAIM = {
     "question_id": "control-plane-failure",

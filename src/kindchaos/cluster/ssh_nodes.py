@@ -9,7 +9,7 @@ would reach VMs, while the cluster stays one kind cluster on this host.
 
 from __future__ import annotations
 
-import subprocess
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,10 +45,19 @@ def open_to_ssh(node: str, public_key: str) -> None:
 
 
 def write_target(*, cluster: str, nodes: list[str], kubeconfig: Path, output: Path) -> OpenedTarget:
-    """Open ``nodes`` of ``cluster`` to SSH and write ``output/target.yaml`` (with a key and kubeconfig beside)."""
+    """Open ``nodes`` of ``cluster`` to SSH and write ``output/target.yaml`` (with a key and kubeconfig beside);
+    a failure part-way removes the folder again."""
     if output.exists() and any(output.iterdir()):
         raise UsageError(f"{output} is not empty", hint="give an empty or new folder for the target")
     output.mkdir(parents=True, exist_ok=True)
+    try:
+        return _write_target(cluster=cluster, nodes=nodes, kubeconfig=kubeconfig, output=output)
+    except BaseException:
+        shutil.rmtree(output, ignore_errors=True)
+        raise
+
+
+def _write_target(*, cluster: str, nodes: list[str], kubeconfig: Path, output: Path) -> OpenedTarget:
     output.chmod(0o700)
     key = output / KEY_NAME
     shell.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"kindchaos-target-{cluster}", "-f", str(key)])
@@ -68,12 +77,3 @@ def write_target(*, cluster: str, nodes: list[str], kubeconfig: Path, output: Pa
     target_file = output / "target.yaml"
     target_file.write_text(yaml.safe_dump(document, sort_keys=False))
     return OpenedTarget(target_file=target_file, key=key, hosts=hosts)
-
-
-def sshd_active(node: str) -> bool:
-    return (
-        subprocess.run(
-            ["docker", "exec", node, "systemctl", "is-active", "ssh"], capture_output=True, check=False
-        ).returncode
-        == 0
-    )

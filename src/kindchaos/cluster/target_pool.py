@@ -56,7 +56,7 @@ class TargetPool:
         shape = f"{found.control_planes} control plane(s), {found.workers} worker(s)"
         if found.name != topology_name:
             raise NotForTarget(
-                f"target {cluster.name!r} is a {found.name} cluster ({shape}); this needs {topology_name}"
+                f"target {cluster.name!r} is {found.name} ({shape}); this scenario needs {topology_name}"
             )
         if found.name == "ha-external":
             raise NotForTarget(
