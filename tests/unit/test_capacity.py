@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from kindchaos.cluster import pool as pool_module
 from kindchaos.cluster.capacity import MachineCapacity, weight
 from kindchaos.cluster.pool import ClusterOptions
 from kindchaos.errors import UsageError
@@ -85,3 +86,44 @@ def test_worker_clusters_have_names_that_cannot_clash() -> None:
     assert options(None, "gw1").name("single") == "kindchaos-gw1-single"
     assert options("ci", "gw0").name("ha") == "ci-gw0-ha"
     assert options("ci", None).name("ha") == "ci-ha"
+
+
+class FakeCluster:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.deleted = False
+
+    def delete(self) -> None:
+        self.deleted = True
+
+
+def fake_pool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, fail: bool = False) -> pool_module.ClusterPool:
+    def create(topology: object, *, name: str, **_: object) -> FakeCluster:
+        if fail:
+            raise RuntimeError("kind create failed")
+        return FakeCluster(name)
+
+    monkeypatch.setattr(pool_module, "create_or_reuse", create)
+    monkeypatch.setattr(pool_module, "heal", lambda cluster: pool_module.HealthReport())
+    options = ClusterOptions(None, None, tmp_path, None, None, keep=False, worker="gw0", capacity=capacity(tmp_path))
+    return pool_module.ClusterPool(options)
+
+
+def test_a_pool_closes_its_own_cluster_when_the_next_would_not_fit_beside_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pool = fake_pool(tmp_path, monkeypatch)
+    single = pool.get("single")
+    assert [held.cluster for held in pool.options.capacity.held()] == ["kindchaos-gw0-single"]
+    pool.get("ha")
+    assert single.deleted
+    assert [held.cluster for held in pool.options.capacity.held()] == ["kindchaos-gw0-ha"]
+    pool.close()
+    assert pool.options.capacity.held() == []
+
+
+def test_a_failed_create_gives_its_room_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pool = fake_pool(tmp_path, monkeypatch, fail=True)
+    with pytest.raises(RuntimeError, match="kind create failed"):
+        pool.get("ha")
+    assert pool.options.capacity.held() == []

@@ -111,8 +111,13 @@ class ClusterPool:
         """The health gate: create the cluster if the session has none, heal what earlier scenarios (or killed
         runs) left, and recreate the cluster when healing fails."""
         if topology_name not in self._clusters:
-            self._make_room(self._name_of(topology_name), topology_name)
-            self._clusters[topology_name] = self._create(topology_name)
+            name = self._name_of(topology_name)
+            self._make_room(name, topology_name)
+            try:
+                self._clusters[topology_name] = self._create(topology_name)
+            except BaseException:
+                self.options.capacity.give_back(name)  # the create undid itself; so does its room
+                raise
         cluster = self._clusters[topology_name]
         try:
             return cluster, heal(cluster)
@@ -130,15 +135,19 @@ class ClusterPool:
         o, suffix = self.options, f"{purpose}-{topology_name}"
         name = o.name(suffix) or f"{DEFAULT_PREFIX}-{suffix}"
         self._make_room(name, topology_name)
-        left = name in existing_clusters(o.kind_bin or tool_paths()[0])
-        cluster = create_fresh(
-            topology_named(topology_name),
-            name=name,
-            image=image,
-            workdir=o.workdir,
-            kind_bin=o.kind_bin,
-            kubectl_bin=o.kubectl_bin,
-        )
+        try:
+            left = name in existing_clusters(o.kind_bin or tool_paths()[0])
+            cluster = create_fresh(
+                topology_named(topology_name),
+                name=name,
+                image=image,
+                workdir=o.workdir,
+                kind_bin=o.kind_bin,
+                kubectl_bin=o.kubectl_bin,
+            )
+        except BaseException:
+            self.options.capacity.give_back(name)
+            raise
         waited = wait_ready(cluster)
         said = [f"new cluster from {image}"]
         if left:  # e.g. a run killed while its certificates were expired: such a cluster is never healed in place
