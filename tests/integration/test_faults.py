@@ -5,6 +5,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from kindchaos import shell
 from kindchaos.cluster.api import core
 from kindchaos.cluster.health import heal
 from kindchaos.cluster.leftovers import MANIFESTS_DIR, PARKED_DIR
@@ -113,11 +114,19 @@ def test_network_partition_drops_packets_and_heals(single_cluster: Cluster, time
     node = single_cluster.workers[0]
     control_plane = single_cluster.control_planes[0]
     server = f"https://{ip_address(control_plane)}:6443/livez"  # by address: name lookups fail in a partition too
+    # kind's network is dual-stack and kubelet reaches the apiserver by name, over IPv6 when it resolves so
+    v6 = shell.output(["docker", "inspect", "-f", "{{range .NetworkSettings.Networks}}{{.GlobalIPv6Address}}{{end}}",
+                       control_plane])  # fmt: skip
+    server6 = f"https://[{v6}]:6443/livez"
     with NetworkPartitioned(single_cluster, node, timeline=timeline) as fault:
         assert run(node, "curl", "-sk", "-m", "3", server).code == CURL_TIMEOUT
+        if v6:
+            assert run(node, "curl", "-sk", "-m", "3", server6).code == CURL_TIMEOUT, "IPv6 is not cut"
         assert dropped_packets(node) > 0
     assert not chain_exists(node)
     assert run(node, "curl", "-sk", "-m", "3", server).output == "ok"
+    if v6:
+        assert run(node, "curl", "-sk", "-m", "3", server6).output == "ok"
     assert any("dropped" in p for p in fault.proof)
 
 

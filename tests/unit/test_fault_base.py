@@ -103,3 +103,17 @@ def test_an_interrupt_in_a_proven_hook_still_restores_the_fault() -> None:
     with pytest.raises(KeyboardInterrupt), fault:
         pytest.fail("the body must not run")
     assert fault.calls == ["inject", "prove", "restore", "prove_restored"] and not fault.active
+
+
+def test_a_fault_the_node_s_access_cannot_perform_is_unsupported_not_failed() -> None:
+    from kindchaos.cluster.node_access import Unsupported
+
+    class Powerless(Recorded):
+        def inject(self) -> None:
+            self.calls.append("inject")
+            raise Unsupported("ssh root@vm:22 cannot power its machine off")
+
+    fault = Powerless()
+    with pytest.raises(Unsupported, match="cannot power its machine off"), fault:
+        pytest.fail("the body must not run")
+    assert fault.calls[-1] == "restore"  # whatever the attempt left is undone

@@ -24,8 +24,8 @@ class Recorded(NodeAccess):
     def run(self, node: str, argv: Sequence[str], *, input_text: str | None = None, timeout: float = 60) -> Ran:
         command = list(argv)
         self.commands.append(command)
-        if command[:2] == ["iptables", "-D"]:
-            path = " ".join(command[2:5])
+        if command[0] in ("iptables", "ip6tables") and command[1] == "-D":
+            path = " ".join(command[:5])
             self.deleted[path] = self.deleted.get(path, 0) + 1
             return Ran(0 if self.deleted[path] <= 2 else 1, "")
         return Ran(0, "")
@@ -64,9 +64,11 @@ def test_an_unregistered_node_is_a_kind_container(recorded: Recorded) -> None:
 
 def test_heal_removes_every_jump_then_the_chain_as_argument_lists(recorded: Recorded) -> None:
     heal("n1", PARTITION_CHAIN)
-    deletes = [c for c in recorded.commands if c[:2] == ["iptables", "-D"]]
-    assert len(deletes) == 4 * 3, "each of the 4 paths: two jumps removed, then the refusal that ends the loop"
-    assert recorded.commands[-2:] == [["iptables", "-F", PARTITION_CHAIN], ["iptables", "-X", PARTITION_CHAIN]]
+    for tool in ("iptables", "ip6tables"):  # kind's network is dual-stack: both families are cut and healed
+        mine = [c for c in recorded.commands if c[0] == tool]
+        deletes = [c for c in mine if c[1] == "-D"]
+        assert len(deletes) == 4 * 3, "each of the 4 paths: two jumps removed, then the refusal that ends the loop"
+        assert mine[-2:] == [[tool, "-F", PARTITION_CHAIN], [tool, "-X", PARTITION_CHAIN]]
     assert all(isinstance(word, str) and " " not in word for c in recorded.commands for word in c)
 
 

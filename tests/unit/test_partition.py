@@ -36,3 +36,22 @@ def test_a_cut_from_an_external_member_drops_its_client_port_for_its_address_onl
         f"iptables -I OUTPUT 1 -o eth0 -p tcp --dport 2379 -j {chain}",
         f"iptables -I INPUT 1 -i eth0 -p tcp --sport 2379 -j {chain}",
     }
+
+
+def test_a_partition_keeps_the_node_s_own_access_path_first() -> None:
+    kept = (("-p", "tcp", "--dport", "22"), ("-p", "tcp", "--sport", "22"))
+    commands = [" ".join(argv) for argv in partition_commands(PARTITION_CHAIN, kept=kept)]
+    assert commands[:4] == [
+        f"iptables -N {PARTITION_CHAIN}",
+        f"iptables -A {PARTITION_CHAIN} -p tcp --dport 22 -j RETURN",
+        f"iptables -A {PARTITION_CHAIN} -p tcp --sport 22 -j RETURN",
+        f"iptables -A {PARTITION_CHAIN} -j DROP",
+    ]
+
+
+def test_a_cut_naming_no_address_is_made_in_both_families_one_by_address_in_ipv4_only() -> None:
+    from kindchaos.cluster.partition import EVERYTHING, families
+
+    assert families(EVERYTHING) == ("iptables", "ip6tables")
+    assert families(between("172.30.250.12")) == ("iptables",)
+    assert partition_commands(PARTITION_CHAIN, tool="ip6tables")[0] == ["ip6tables", "-N", PARTITION_CHAIN]

@@ -69,6 +69,11 @@ class NodeAccess(ABC):
     def machine_state(self, node: str) -> dict[str, Any]:
         """The machine's state as Docker's State block says it: Status, Running, Paused."""
 
+    def kept_open(self, node: str) -> tuple[tuple[str, ...], ...]:
+        """iptables matches for the traffic this access itself needs, which a partition of the node keeps open
+        (none for ``docker exec``, which does not use the node's network)."""
+        return ()
+
     def power_off(self, node: str) -> None:
         raise Unsupported(f"{self.describe(node)} cannot power its machine off")
 

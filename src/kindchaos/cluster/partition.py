@@ -5,11 +5,15 @@ fault itself would remove it. Three kinds exist: the whole node cut off (every e
 from its peers (only raft's port 2380 on eth0, so the apiserver beside it still reaches it on localhost), and a
 control plane cut from external etcd members (etcd's client port 2379 on eth0, dropped only for the members'
 addresses, which the chain's own rules name).
+
+kind's network is dual-stack, and a node's kubelet reaches the apiserver over IPv6 when the name resolves to
+both, so a cut that names no address is made with ip6tables too; a cut by address (IPv4) with iptables alone.
 """
 
 from __future__ import annotations
 
 from kindchaos.cluster.leftovers import ETCD_CLIENT_CUT_CHAIN, PARTITION_CHAIN, PEER_CUT_CHAIN
+from kindchaos.cluster.node_access import access_for
 from kindchaos.cluster.nodes import output, run
 
 Jump = tuple[str, ...]  # a built-in chain and the match that sends packets to ours
@@ -49,29 +53,49 @@ def between(address: str) -> Drops:
     return (("-d", address), ("-s", address))
 
 
-def partition_commands(chain: str = PARTITION_CHAIN, drops: Drops = EVERYTHING) -> list[list[str]]:
-    """A chain with a DROP rule per match in ``drops``, then a jump to it first on each of its paths."""
-    commands = [["iptables", "-N", chain], *(["iptables", "-A", chain, *match, "-j", "DROP"] for match in drops)]
-    return commands + [["iptables", "-I", builtin, "1", *match, "-j", chain] for builtin, *match in CHAINS[chain]]
+FAMILIES = ("iptables", "ip6tables")
+
+
+def families(drops: Drops) -> tuple[str, ...]:
+    """Both IP families for a cut that names no address; iptables alone for one by (IPv4) address."""
+    by_address = any(flag in match for match in drops for flag in ("-d", "-s"))
+    return FAMILIES[:1] if by_address else FAMILIES
+
+
+def partition_commands(
+    chain: str = PARTITION_CHAIN, drops: Drops = EVERYTHING, kept: Drops = (), tool: str = "iptables"
+) -> list[list[str]]:
+    """A chain that first returns what ``kept`` matches (the node's own access path), then has a DROP rule per
+    match in ``drops``, then a jump to it first on each of its paths."""
+    commands = [[tool, "-N", chain], *([tool, "-A", chain, *match, "-j", "RETURN"] for match in kept)]
+    commands += [[tool, "-A", chain, *match, "-j", "DROP"] for match in drops]
+    return commands + [[tool, "-I", builtin, "1", *match, "-j", chain] for builtin, *match in CHAINS[chain]]
 
 
 def partition(node: str, chain: str = PARTITION_CHAIN, drops: Drops = EVERYTHING) -> None:
     """Partition ``node`` (or, with ``PEER_CUT_CHAIN``, its etcd member from its peers; with
-    ``ETCD_CLIENT_CUT_CHAIN`` and ``between(address)``, the node from one external member); raise
-    ``CommandFailed`` at the first rule iptables refuses."""
-    for argv in partition_commands(chain, drops):
-        output(node, *argv)
+    ``ETCD_CLIENT_CUT_CHAIN`` and ``between(address)``, the node from one external member), keeping the node's
+    own access path open (SSH's port for a node reached over SSH); raise ``CommandFailed`` at the first rule
+    iptables refuses."""
+    kept = access_for(node).kept_open(node)
+    for tool in families(drops):
+        for argv in partition_commands(chain, drops, kept, tool):
+            output(node, *argv)
 
 
 def heal(node: str, chain: str = PARTITION_CHAIN) -> None:
-    """Remove every jump to the chain and the chain itself; safe when there is none."""
-    for builtin, *match in CHAINS[chain]:
-        for _ in range(MAX_JUMPS_REMOVED):
-            if run(node, "iptables", "-D", builtin, *match, "-j", chain).code != 0:
-                break
-    run(node, "iptables", "-F", chain)
-    run(node, "iptables", "-X", chain)
+    """Remove every jump to the chain and the chain itself, in both families; safe when there is none."""
+    for tool in FAMILIES:
+        if run(node, tool, "-n", "-L", chain).code != 0:
+            continue
+        for builtin, *match in CHAINS[chain]:
+            for _ in range(MAX_JUMPS_REMOVED):
+                if run(node, tool, "-D", builtin, *match, "-j", chain).code != 0:
+                    break
+        run(node, tool, "-F", chain)
+        run(node, tool, "-X", chain)
 
 
 def chain_exists(node: str, chain: str = PARTITION_CHAIN) -> bool:
-    return run(node, "iptables", "-n", "-L", chain).code == 0
+    """Whether either family still has the chain."""
+    return any(run(node, tool, "-n", "-L", chain).code == 0 for tool in FAMILIES)

@@ -81,6 +81,12 @@ class SshAccess(NodeAccess):
     def describe(self, node: str) -> str:
         return f"ssh {self.user}@{self.hosts[node].host}:{self.port} (key {self.key})"
 
+    def kept_open(self, node: str) -> tuple[tuple[str, ...], ...]:
+        """This connection's own port, both ways: a partitioned VM stays reachable for its restore, as an
+        operator's management path would."""
+        port = str(self.port)
+        return (("-p", "tcp", "--dport", port), ("-p", "tcp", "--sport", port))
+
     def address(self, node: str) -> str:
         return self.hosts[node].address
 

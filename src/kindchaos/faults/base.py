@@ -16,6 +16,7 @@ from types import TracebackType
 from typing import Any, Literal, Self
 
 from kindchaos import signals
+from kindchaos.cluster.node_access import Unsupported
 from kindchaos.errors import FaultNotInjected, RestoreError
 from kindchaos.faults.expected import Expected
 from kindchaos.faults.phases import phase
@@ -101,6 +102,9 @@ class Fault(abc.ABC):
             self._mark("inject")
             try:
                 self.inject()
+            except Unsupported as exc:  # the node's access cannot do this: the scenario is skipped, not failed
+                self._undo_after_failed_injection(exc)
+                raise
             except Exception as exc:
                 self._undo_after_failed_injection(exc)
                 raise FaultNotInjected(f"fault not injected: failed to inject {self.title}: {exc}") from exc
