@@ -32,6 +32,8 @@ CHROMIUM_ARGS = (
 )
 # What a scenario's page shows once its tear-down stage is open: the evidence the chaos fixture attaches.
 EVIDENCE_ATTACHMENTS = ("figures", "timeline chart")
+# What its set-up stage shows once the health gate is open: how the cluster's nodes were reached.
+SET_UP_PATH = (re.compile(r"^chaos$"), re.compile(r"^health gate: "), re.compile(r"^node access$"))
 TALLEST_PANE = "Math.max(...Array.from(document.querySelectorAll('*'), e => e.scrollHeight))"
 
 
@@ -72,7 +74,14 @@ class ReportView:
 
 
 def _open_evidence(page: Any) -> None:
-    """Expand the tear-down stage, the chaos fixture's part of it and its evidence, as a reader clicks them."""
+    """Expand the set-up stage down to the node access, the tear-down stage, the chaos fixture's part of it and its
+    evidence, as a reader clicks them."""
+    page.get_by_text("Set up", exact=True).first.click()
+    for label in SET_UP_PATH:
+        found = page.get_by_text(label)
+        if not found.count():
+            break
+        found.first.click()
     page.get_by_text("Tear down", exact=True).first.click()
     page.get_by_text(re.compile(r"^chaos::")).first.click()
     for name in EVIDENCE_ATTACHMENTS:
