@@ -26,7 +26,7 @@ def _doctor(args: argparse.Namespace) -> int:
 def _images_build(args: argparse.Namespace) -> int:
     from kindchaos.images.build import build
 
-    seconds = build(upgrade=not args.no_upgrade)
+    seconds = build(upgrade=not args.no_upgrade, with_calico=not args.no_calico)
     print(f"images ready in {seconds:.1f}s")
     return 0
 
@@ -36,7 +36,7 @@ def _images_status(args: argparse.Namespace) -> int:
     from kindchaos.images.build import step_states
 
     require_daemon()
-    states = step_states(upgrade=not args.no_upgrade)
+    states = step_states(upgrade=not args.no_upgrade, with_calico=not args.no_calico)
     for name, done in states:
         print(f"{'built  ' if done else 'MISSING'} {name}")
     return 0 if all(done for _, done in states) else 1
@@ -71,7 +71,7 @@ def _clusters_create(args: argparse.Namespace) -> int:
     from kindchaos.cluster.readiness import wait_ready
     from kindchaos.cluster.topology import topology_named
 
-    topology = topology_named(args.topology)
+    topology = topology_named(args.topology).with_cni(args.cni)
     cluster = create_or_reuse(topology, name=args.name, image=args.image)
     waited = wait_ready(cluster)
     made = "reused" if cluster.created_seconds is None else f"created in {cluster.created_seconds:.1f}s"
@@ -87,7 +87,7 @@ def _clusters_delete(args: argparse.Namespace) -> int:
     from kindchaos.cluster.lifecycle import delete_cluster, tool_paths
     from kindchaos.cluster.topology import topology_named
 
-    name = args.name or topology_named(args.topology).default_cluster_name()
+    name = args.name or topology_named(args.topology).with_cni(args.cni).default_cluster_name()
     kind_path, _ = tool_paths()
     removed = delete_cluster(name, kind_path=kind_path)
     print(f"deleted cluster {name!r}" + (f" and its external etcd: {', '.join(removed)}" if removed else ""))
@@ -275,6 +275,11 @@ def build_parser() -> argparse.ArgumentParser:
             action="store_true",
             help="leave out the upgrade drill's node image (the previous minor with this one staged)",
         )
+        command.add_argument(
+            "--no-calico",
+            action="store_true",
+            help="leave out Calico's images and the node image that pre-loads them (clusters with --cni calico)",
+        )
         command.set_defaults(func=func)
     for verb, func, text in (
         ("save", _images_save, "write every built image into one archive (for a CI cache)"),
@@ -289,7 +294,13 @@ def build_parser() -> argparse.ArgumentParser:
     for verb, func in (("create", _clusters_create), ("delete", _clusters_delete)):
         cmd = clusters_sub.add_parser(verb, help=f"{verb} a cluster")
         cmd.add_argument("topology", help="single, ha or ha-external")
-        cmd.add_argument("--name", default=None, help="cluster name (default kindchaos-<topology>)")
+        cmd.add_argument("--name", default=None, help="cluster name (default kindchaos-<topology>[-calico])")
+        cmd.add_argument(
+            "--cni",
+            default="netd",
+            choices=["netd", "calico"],
+            help="the pod network: the project's netd (default) or Calico (VXLAN, the seed's IPPool)",
+        )
         if verb == "create":
             cmd.add_argument("--image", default=None, help="node image (default the locally built one)")
         cmd.set_defaults(func=func)

@@ -23,8 +23,9 @@ from kindchaos.cluster.capacity import DEFAULT_CAPACITY, MachineCapacity
 from kindchaos.cluster.health import HealthReport
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.node_access import Unsupported, access_for
-from kindchaos.cluster.pool import ClusterOptions, ClusterPool, Clusters
-from kindchaos.cluster.target_pool import NotForTarget, TargetPool
+from kindchaos.cluster.pool import CannotRunHere, ClusterOptions, ClusterPool, Clusters
+from kindchaos.cluster.target_pool import TargetPool
+from kindchaos.cluster.topology import CNIS
 from kindchaos.cluster.workload import Workload
 from kindchaos.errors import ClaimViolated, KindChaosError, ObserverStopped
 from kindchaos.evidence import attach, findings, report_files
@@ -112,6 +113,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "it is healed between scenarios but never deleted or recreated",
     )
     parser.addini("kindchaos_target", "default for --kindchaos-target", default="")
+    group.addoption(
+        "--kindchaos-cni",
+        default=None,
+        choices=CNIS,
+        help="the pod network of every cluster the session makes: the project's netd (default) or Calico "
+        "(VXLAN, the seed's IPPool; clusters named kindchaos-<topology>-calico)",
+    )
+    parser.addini("kindchaos_cni", "default for --kindchaos-cni", default="netd")
 
 
 def capacity_option(config: pytest.Config) -> int:
@@ -125,6 +134,15 @@ def capacity_option(config: pytest.Config) -> int:
             f"--kindchaos-capacity must be a whole number of 1 or more, got {raw!r} (fix: --kindchaos-capacity=2)"
         )
     return value
+
+
+def cni_option(config: pytest.Config) -> str:
+    raw = str(config.getoption("kindchaos_cni") or config.getini("kindchaos_cni"))
+    if raw not in CNIS:
+        raise pytest.UsageError(
+            f"kindchaos_cni must be one of {', '.join(CNIS)}, got {raw!r} (fix: kindchaos_cni = netd)"
+        )
+    return raw
 
 
 def triage_option(config: pytest.Config) -> bool:
@@ -183,6 +201,7 @@ def cluster_options(config: pytest.Config) -> ClusterOptions:
         keep=bool(config.getoption("keep_cluster")),
         worker=workers.worker_id(config),
         capacity=MachineCapacity(capacity_option(config)),
+        cni=cni_option(config),
     )
 
 
@@ -365,10 +384,10 @@ def kindchaos_clusters(request: pytest.FixtureRequest) -> Iterator[Clusters]:
 
 
 def _for_target(get: Callable[[], T]) -> T:
-    """A cluster from the pool, or a skip saying why this scenario is not for the user's cluster."""
+    """A cluster from the pool, or a skip saying why this scenario cannot run on the session's clusters."""
     try:
         return get()
-    except NotForTarget as exc:
+    except CannotRunHere as exc:
         pytest.skip(exc.message)
 
 

@@ -12,6 +12,7 @@ import yaml
 
 from kindchaos.cluster import target_pool
 from kindchaos.cluster.lifecycle import Cluster
+from kindchaos.cluster.pool import CannotRunHere
 from kindchaos.cluster.ssh_access import SshAccess, SshHost
 from kindchaos.cluster.target_file import SeenCluster, read_target
 from kindchaos.cluster.topology import topology_named
@@ -142,7 +143,7 @@ def test_the_gate_on_a_target_heals_or_fails_but_never_recreates(monkeypatch: py
     monkeypatch.setattr(target_pool, "heal", unhealable)
     with pytest.raises(ClusterError, match=r"could not heal target 'staging': .*never deletes or recreates"):
         pool.healthy("single")
-    with pytest.raises(target_pool.NotForTarget, match=r"target 'staging' is single .*this scenario needs ha"):
+    with pytest.raises(CannotRunHere, match=r"target 'staging' is single .*this scenario needs ha"):
         pool.healthy("ha")
-    with pytest.raises(target_pool.NotForTarget, match="never replaced"):
+    with pytest.raises(CannotRunHere, match="never replaced"):
         pool.fresh("single", image="img", purpose="upgrade")

@@ -19,6 +19,7 @@ from typing import Any
 from pytest_kind import KindCluster
 
 from kindchaos import shell
+from kindchaos.cluster import calico
 from kindchaos.cluster.api import api_client
 from kindchaos.cluster.external_etcd import steps as external_etcd
 from kindchaos.cluster.external_etcd.certificates import check_pki
@@ -26,8 +27,10 @@ from kindchaos.cluster.external_etcd.layout import EtcdLayout
 from kindchaos.cluster.topology import Topology
 from kindchaos.errors import ClusterError
 from kindchaos.host import docker
+from kindchaos.images.actions import calico as calico_build
+from kindchaos.images.context import BuildContext
 from kindchaos.images.docker_images import image_exists
-from kindchaos.images.pins import DEFAULT_REFS
+from kindchaos.images.pins import DEFAULT_REFS, DEFAULT_VERSIONS
 from kindchaos.paths import bin_dir
 from kindchaos.progress import Status
 from kindchaos.waiting import wait_for
@@ -177,7 +180,7 @@ def create_or_reuse(
 ) -> Cluster:
     """Return a running cluster of ``topology``, creating it if needed."""
     name = name or topology.default_cluster_name()
-    image = image or DEFAULT_REFS.node
+    image = image or (DEFAULT_REFS.calico_node_image if topology.cni == "calico" else DEFAULT_REFS.node)
     docker.require_daemon()
     if kind_bin and kubectl_bin:
         kind_path, kubectl_path = kind_bin, kubectl_bin
@@ -221,6 +224,15 @@ def create_or_reuse(
         ):
             kind.create(config_file=config_path)
             _write_kubeconfig(name, kind_path, kubeconfig)
+        if topology.cni == "calico" and not reuse:
+            with Status().step(f"installing Calico {DEFAULT_VERSIONS.calico} on {name!r} (VXLAN, the seed's IPPool)"):
+                calico.install(
+                    kubeconfig=kubeconfig,
+                    kubectl=kubectl_path,
+                    manifest=calico_build.manifest(BuildContext()),
+                    calicoctl=calico_build.calicoctl(BuildContext()),
+                    workdir=cluster_dir,
+                )
     except BaseException as exc:
         if not reuse:
             remove_half_made(name, kind_path=kind_path)

@@ -15,8 +15,9 @@ from kindchaos.cluster.capacity import MachineCapacity, weight
 from kindchaos.cluster.health import HealthReport, heal
 from kindchaos.cluster.lifecycle import Cluster, create_fresh, create_or_reuse, existing_clusters, tool_paths
 from kindchaos.cluster.readiness import wait_ready
-from kindchaos.cluster.topology import topology_named
-from kindchaos.errors import ClusterError
+from kindchaos.cluster.topology import Topology, topology_named
+from kindchaos.errors import ClusterError, KindChaosError
+from kindchaos.images.pins import DEFAULT_REFS
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,14 @@ class ClusterOptions:
     keep: bool
     worker: str | None = None  # the pytest-xdist worker's id (gw0, gw1, ...), None in a session of its own
     capacity: MachineCapacity = field(default_factory=MachineCapacity)
+    cni: str = "netd"  # every cluster's pod network: the project's netd, or Calico
+
+    def topology(self, topology_name: str) -> Topology:
+        return topology_named(topology_name).with_cni(self.cni)
+
+    def suffix(self, topology_name: str) -> str:
+        """What tells this session's cluster of a topology apart: the topology, and a CNI other than netd."""
+        return topology_name if self.cni == "netd" else f"{topology_name}-{self.cni}"
 
     def name(self, suffix: str) -> str | None:
         """The cluster's name: the topology's own default, unless a prefix or a worker id makes it unique."""
@@ -40,6 +49,11 @@ class ClusterOptions:
 
 
 DEFAULT_PREFIX = "kindchaos"
+
+
+class CannotRunHere(KindChaosError):
+    """A scenario that cannot run on the session's clusters (the user's own, or another CNI's), and why; the
+    plugin skips it with this reason."""
 
 
 class Clusters(Protocol):
@@ -88,12 +102,13 @@ class ClusterPool:
         self.options.capacity.give_back(cluster.name)
 
     def _name_of(self, topology_name: str) -> str:
-        return self.options.name(topology_name) or topology_named(topology_name).default_cluster_name()
+        o = self.options
+        return o.name(o.suffix(topology_name)) or o.topology(topology_name).default_cluster_name()
 
     def _create(self, topology_name: str) -> Cluster:
         o = self.options
         return create_or_reuse(
-            topology_named(topology_name),
+            o.topology(topology_name),
             name=self._name_of(topology_name),
             image=o.image,
             workdir=o.workdir,
@@ -131,14 +146,19 @@ class ClusterPool:
     def fresh(self, topology_name: str, *, image: str, purpose: str) -> tuple[Cluster, HealthReport]:
         """A new cluster of ``topology_name`` from ``image`` for one scenario; the shared clusters are closed
         first. The caller hands it back with ``done_with_fresh``."""
+        o = self.options
+        if o.cni == "calico":
+            if image != DEFAULT_REFS.node:
+                raise CannotRunHere(f"its node image {image} carries no Calico images; it runs on netd clusters")
+            image = DEFAULT_REFS.calico_node_image
         self.close()
-        o, suffix = self.options, f"{purpose}-{topology_name}"
+        suffix = f"{purpose}-{o.suffix(topology_name)}"
         name = o.name(suffix) or f"{DEFAULT_PREFIX}-{suffix}"
         self._make_room(name, topology_name)
         try:
             left = name in existing_clusters(o.kind_bin or tool_paths()[0])
             cluster = create_fresh(
-                topology_named(topology_name),
+                o.topology(topology_name),
                 name=name,
                 image=image,
                 workdir=o.workdir,

@@ -14,12 +14,9 @@ from pathlib import Path
 from kindchaos.cluster.health import HealthReport, heal
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.node_access import Unsupported, forget
+from kindchaos.cluster.pool import CannotRunHere
 from kindchaos.cluster.target_file import SeenCluster, TargetFile, connect, read_target
-from kindchaos.errors import ClusterError, KindChaosError
-
-
-class NotForTarget(KindChaosError):
-    """A scenario that cannot run on the user's cluster, and why; the plugin skips it with this reason."""
+from kindchaos.errors import ClusterError
 
 
 class TargetPool:
@@ -55,11 +52,11 @@ class TargetPool:
         found = cluster.topology
         shape = f"{found.control_planes} control plane(s), {found.workers} worker(s)"
         if found.name != topology_name:
-            raise NotForTarget(
+            raise CannotRunHere(
                 f"target {cluster.name!r} is {found.name} ({shape}); this scenario needs {topology_name}"
             )
         if found.name == "ha-external":
-            raise NotForTarget(
+            raise CannotRunHere(
                 f"target {cluster.name!r} has an external etcd; its members are not this host's containers, which "
                 "the external etcd scenarios stop, freeze and cut"
             )
@@ -80,7 +77,7 @@ class TargetPool:
             ) from exc
 
     def fresh(self, topology_name: str, *, image: str, purpose: str) -> tuple[Cluster, HealthReport]:
-        raise NotForTarget(
+        raise CannotRunHere(
             f"this scenario needs a fresh {topology_name} cluster from {image} ({purpose}); a cluster the user "
             "brought is never replaced"
         )

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import yaml
 
 from kindchaos.cluster.external_etcd.layout import EtcdLayout
 from kindchaos.errors import UsageError
+
+CNIS = ("netd", "calico")
+CALICO_POD_SUBNET = "192.168.0.0/16"  # the seed's IPPool
 
 
 @dataclass(frozen=True)
@@ -21,13 +24,19 @@ class Topology:
     purpose: str
     kubeadm_patches: tuple[str, ...] = field(default=())
     external_etcd: int = 0  # members outside the nodes (kubeadm's etcd.external); 0: stacked on the control planes
+    cni: str = "netd"  # the project's own agent (kind's default CNI slot), or "calico" (disableDefaultCNI)
+
+    def with_cni(self, cni: str) -> Topology:
+        if cni not in CNIS:
+            raise UsageError(f"unknown CNI {cni!r}", hint=f"use one of: {', '.join(CNIS)}")
+        return replace(self, cni=cni)
 
     @property
     def roles(self) -> list[str]:
         return ["control-plane"] * self.control_planes + ["worker"] * self.workers
 
     def default_cluster_name(self) -> str:
-        return f"kindchaos-{self.name}"
+        return f"kindchaos-{self.name}" + ("" if self.cni == "netd" else f"-{self.cni}")
 
     def node_names(self, cluster: str) -> list[str]:
         """Container (and Kubernetes node) names kind gives this topology's nodes."""
@@ -52,6 +61,8 @@ class Topology:
         config: dict[str, Any] = {"kind": "Cluster", "apiVersion": "kind.x-k8s.io/v1alpha4", "nodes": nodes}
         if patches:
             config["kubeadmConfigPatches"] = patches
+        if self.cni == "calico":
+            config["networking"] = {"disableDefaultCNI": True, "podSubnet": CALICO_POD_SUBNET}
         return config
 
     def kind_config_yaml(self, *, image: str, etcd: EtcdLayout | None = None) -> str:

@@ -19,6 +19,7 @@ from importlib import resources
 from pathlib import Path
 
 from kindchaos.host import capabilities, docker
+from kindchaos.host.kernel_tunnels import host_tunnels
 from kindchaos.paths import bin_dir, cache_root
 
 WRAPPER_PATH = Path("/usr/local/libexec/kindchaos/runc-capfilter")
@@ -239,6 +240,16 @@ def _look_disk() -> Finding:
     return Finding(True, f"{free_gb:.0f} GB free under {root}")
 
 
+def _look_tunnels() -> Finding:
+    """Calico clusters need VXLAN from the host's kernel; IPIP (the seed's pool mode) is reported, not required."""
+    tunnels = {t.name: t for t in host_tunnels()}
+    detail = "; ".join(f"{t.name}: {'yes' if t.usable else 'no'} ({t.how})" for t in tunnels.values())
+    if not tunnels["vxlan"].usable:
+        return Finding(False, detail, "a kernel with CONFIG_VXLAN (Calico clusters tunnel pod traffic over VXLAN)")
+    ipip = "IPIP pools can work here" if tunnels["ipip"].usable else "IPIP pools cannot work here: Calico uses VXLAN"
+    return Finding(True, f"{detail}; {ipip}")
+
+
 CHECKS: tuple[Check, ...] = (
     Check("packages", _look_packages, _repair_packages),
     Check("runtime wrapper", _look_wrapper, _repair_wrapper),
@@ -250,6 +261,7 @@ CHECKS: tuple[Check, ...] = (
     Check("chromium", _look_chromium, lambda: _apt_install(BROWSER_PACKAGES)),
     Check("actionlint", _look_actionlint, _repair_actionlint),
     Check("disk space", _look_disk),
+    Check("pod tunnels", _look_tunnels),
 )
 
 

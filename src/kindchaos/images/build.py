@@ -12,7 +12,7 @@ import time
 from kindchaos import shell
 from kindchaos.errors import BuildError
 from kindchaos.host import docker
-from kindchaos.images.actions import addon_images, etcd, go_tools, kubernetes, root_filesystems, upgrade_variant
+from kindchaos.images.actions import addon_images, calico, etcd, go_tools, kubernetes, root_filesystems, upgrade_variant
 from kindchaos.images.actions.node import node_step
 from kindchaos.images.actions.release import release
 from kindchaos.images.context import BuildContext
@@ -22,8 +22,9 @@ from kindchaos.progress import Status
 __all__ = ["BuildContext", "Step", "build", "step_states", "steps"]
 
 
-def steps(ctx: BuildContext, *, upgrade: bool = True) -> list[Step]:
-    """The build, in dependency order: the main node image, then (unless ``upgrade`` is off) the upgrade drill's."""
+def steps(ctx: BuildContext, *, upgrade: bool = True, with_calico: bool = True) -> list[Step]:
+    """The build, in dependency order: the main node image, then (unless turned off) Calico's images and node
+    image variant, and the upgrade drill's node image."""
     v = ctx.versions
     main = release(ctx, v)
     cluster_images = [*main.image_steps, *addon_images.shared_steps(ctx)]
@@ -52,16 +53,22 @@ def steps(ctx: BuildContext, *, upgrade: bool = True) -> list[Step]:
             preload=[*main.preload, *addon_images.shared_images(ctx)],
         ),
     ]
-    return [*built, *(upgrade_variant.steps(ctx, main) if upgrade else [])]
+    return [
+        *built,
+        *(calico.steps(ctx, main) if with_calico else []),
+        *(upgrade_variant.steps(ctx, main) if upgrade else []),
+    ]
 
 
-def build(*, ctx: BuildContext | None = None, status: Status | None = None, upgrade: bool = True) -> float:
+def build(
+    *, ctx: BuildContext | None = None, status: Status | None = None, upgrade: bool = True, with_calico: bool = True
+) -> float:
     """Run every step not yet done; return the total seconds."""
     ctx = ctx or BuildContext()
     status = status or Status()
     docker.require_daemon()
     started = time.monotonic()
-    for step in steps(ctx, upgrade=upgrade):
+    for step in steps(ctx, upgrade=upgrade, with_calico=with_calico):
         if step.done():
             status.info(f"cached  {step.name}")
             continue
@@ -75,7 +82,9 @@ def build(*, ctx: BuildContext | None = None, status: Status | None = None, upgr
     return time.monotonic() - started
 
 
-def step_states(ctx: BuildContext | None = None, *, upgrade: bool = True) -> list[tuple[str, bool]]:
+def step_states(
+    ctx: BuildContext | None = None, *, upgrade: bool = True, with_calico: bool = True
+) -> list[tuple[str, bool]]:
     """(step name, done) for every step, for `kindchaos images status`."""
     ctx = ctx or BuildContext()
-    return [(step.name, step.done()) for step in steps(ctx, upgrade=upgrade)]
+    return [(step.name, step.done()) for step in steps(ctx, upgrade=upgrade, with_calico=with_calico)]

@@ -21,6 +21,7 @@ class Versions:
     crictl: str = "v1.34.0"
     cni_plugins: str = "v1.8.0"
     local_path_provisioner: str = "v0.0.30"
+    calico: str = "v3.31.0"
     debian_suite: str = "bookworm"
     debian_mirror: str = "http://deb.debian.org/debian"
     # Tags kind v0.31.0 writes into its manifests and load balancer.
@@ -82,6 +83,15 @@ class ImageRefs:
     def workload(self) -> str:
         return "docker.io/kindchaos/workload:v1"
 
+    def calico(self, component: str) -> str:
+        """Calico's images (node, cni, kube-controllers) as its release manifests name them."""
+        return f"quay.io/calico/{component}:{self.versions.calico}"
+
+    @property
+    def calico_node_image(self) -> str:
+        """The node image variant with Calico's images pre-loaded."""
+        return f"{self.node}-calico"
+
 
 DEFAULT_VERSIONS = Versions()
 DEFAULT_REFS = ImageRefs(DEFAULT_VERSIONS)
@@ -103,3 +113,44 @@ def upgrade_node_ref(old: Versions = UPGRADE_FROM_VERSIONS, new: Versions = DEFA
 UPGRADE_NODE_REF = upgrade_node_ref()
 STAGED_DIR = "/kind/upgrade"  # the new release's kubeadm, kubelet and kubectl: /kind/upgrade/<version>/<binary>
 CONTROL_PLANE_COMPONENTS = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy")
+
+
+@dataclass(frozen=True)
+class GoModulePin:
+    """A module version the checksum database does not know: its ``h1:`` sums are pinned here and checked on
+    download, instead of turning verification off."""
+
+    path: str
+    version: str
+    sum: str
+    go_mod_sum: str
+
+    def go_sum_lines(self) -> str:
+        return f"{self.path} {self.version} {self.sum}\n{self.path} {self.version}/go.mod {self.go_mod_sum}\n"
+
+
+# Calico v3.31.0 (tag commit b1f3c43f8437): the proxy serves the monorepo and its nested modules only as
+# pseudo-versions, and the monorepo's go.mod replaces api and lib/std with folders its module zip leaves out.
+CALICO_COMMIT = "b1f3c43f84370504e218eb5be8a34c81348f866a"
+CALICO_MODULE = GoModulePin(
+    "github.com/projectcalico/calico",
+    "v0.0.0-20251021213802-b1f3c43f8437",
+    "h1:PbLe6D0Yis8ce4F+o/Dmlrv4Her2ZN6ns8rmlZoFoEY=",
+    "h1:HPgBjvttb5ao4PdYZJOQ2H9G71fnWOUM1CRAPPOUyc0=",
+)
+CALICO_REPLACED = (
+    GoModulePin(
+        "github.com/projectcalico/api",
+        "v0.0.0-20251022175904-f2ab03771208",  # the api repository's v3.31.0
+        "h1:ltTWo/cCc/8pEpzmlzIjt6r2383x2XDPkuBcd/9kE3k=",
+        "h1:0+91//9pw8kMOyWwG1egVY9a9y43kVTLZfiEF1l5IQc=",
+    ),
+    GoModulePin(
+        "github.com/projectcalico/calico/lib/std",
+        "v0.0.0-20251021213802-b1f3c43f8437",
+        "h1:iLY3Uzt4pVX3jpS9Wt+mxakq1nfzN/32t6YZK9n7p/U=",
+        "h1:CjRtnCtQlXAxROAfoVztMfaBDWFqpuZmWM9EfBkcj8c=",
+    ),
+)
+# Replaced by a folder of the monorepo that is not on the proxy; only whisker-backend imports it.
+CALICO_DROPPED = ("github.com/projectcalico/calico/lib/httpmachinery",)

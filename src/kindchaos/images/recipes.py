@@ -58,6 +58,57 @@ def haproxy(*, base: str) -> str:
     )
 
 
+def calico_node(*, rootfs: str) -> str:
+    """calico-node as Calico's image runs it: its startup script and runit service folders, and the binary."""
+    return "\n".join(
+        [
+            f"FROM {rootfs}",
+            "COPY filesystem/etc/ /etc/",
+            "COPY filesystem/sbin/ /usr/sbin/",
+            "COPY bin/calico-node /bin/calico-node",
+            # The module zip keeps no file modes: the scripts runit and the startup execute get theirs back.
+            "RUN chmod 0755 /etc/rc.local /usr/sbin/start_runit /usr/sbin/restart-calico-confd /usr/sbin/versions"
+            " && find /etc/service/available -name run -exec chmod 0755 {} +",
+            "ENV SVDIR=/etc/service/enabled",
+            # With CGO off libbpf is a stub that panics; felix's start-up clean-up of BPF's connect-time load
+            # balancer (nothing to clean in the iptables dataplane) would call it, so it is skipped.
+            "ENV FELIX_DebugSkipCTLBCleanup=true",
+            PATH_ENV,
+            'CMD ["start_runit"]',
+        ]
+    )
+
+
+def calico_cni(*, base: str) -> str:
+    """Calico's CNI installer with the plugins it copies onto each node (calico-ipam is calico by another name)."""
+    return "\n".join(
+        [
+            f"FROM {base}",
+            "COPY cni/ /opt/cni/bin/",
+            "RUN ln -sf calico /opt/cni/bin/calico-ipam",
+            "ENV PATH=/opt/cni/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            "WORKDIR /opt/cni/bin",
+            'CMD ["/opt/cni/bin/install"]',
+        ]
+    )
+
+
+def calico_kube_controllers(*, base: str) -> str:
+    """kube-controllers under its wrapper, and the status check its probes run."""
+    return "\n".join(
+        [
+            f"FROM {base}",
+            "COPY bin/ /usr/bin/",
+            # Its manifest runs it as non-root; the status file its probes read belongs to that user.
+            "RUN mkdir -p /status /profiles && touch /status/status.json /profiles/mem.pprof /profiles/cpu.pprof"
+            " && chown 999 /status/status.json /profiles/mem.pprof /profiles/cpu.pprof",
+            "USER 999",
+            PATH_ENV,
+            'ENTRYPOINT ["/usr/bin/wrapper", "/usr/bin/kube-controllers"]',
+        ]
+    )
+
+
 def node(*, rootfs: str, refs: ImageRefs, kubernetes_version: str, staged_version: str | None = None) -> str:
     """The node image's filesystem: kind's base files, binaries and unit set-up.
 

@@ -38,6 +38,9 @@ NODE_PACKAGES = (
     "openssh-server",  # not started: a bring-your-own target over SSH is tested on nodes that start it
 )
 BASE_PACKAGES = ("iptables", "nftables", "conntrack", "iproute2", "ca-certificates", "procps", "haproxy")
+# calico-node's userspace, as Calico's own image has it: runit runs its services; felix programs iptables and
+# ipset; kmod lets ip6tables-save load its modules.
+CALICO_PACKAGES = ("iptables", "nftables", "ipset", "conntrack", "iproute2", "kmod", "procps", "runit")
 
 # Trimmed after debootstrap: documentation and apt lists make images larger, nothing else.
 _PRUNE = ("usr/share/doc", "usr/share/man", "usr/share/locale", "var/lib/apt/lists", "var/cache/apt")

@@ -1,5 +1,5 @@
-"""The two Debian root filesystems made with debootstrap: a small base for images that need iptables, and the
-node's, with systemd and containerd."""
+"""The Debian root filesystems made with debootstrap: a small base for images that need iptables, the node's,
+with systemd and containerd, and calico-node's (``calico_step``, built with Calico's images)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,14 @@ def base_tag(ctx: BuildContext) -> str:
 
 def node_tag(ctx: BuildContext) -> str:
     return f"kindchaos/rootfs-node:{ctx.versions.debian_suite}"
+
+
+def calico_tag(ctx: BuildContext) -> str:
+    return f"kindchaos/rootfs-calico:{ctx.versions.debian_suite}"
+
+
+def calico_key(ctx: BuildContext) -> str:
+    return key_of("rootfs-calico", ctx.versions.debian_suite, rootfs.CALICO_PACKAGES)
 
 
 def base_key(ctx: BuildContext) -> str:
@@ -47,3 +55,7 @@ def steps(ctx: BuildContext) -> list[Step]:
         _rootfs_step(ctx, "rootfs-base", base_tag(ctx), base_key(ctx), rootfs.BASE_PACKAGES),
         _rootfs_step(ctx, "rootfs-node", node_tag(ctx), node_key(ctx), rootfs.NODE_PACKAGES),
     ]
+
+
+def calico_step(ctx: BuildContext) -> Step:
+    return _rootfs_step(ctx, "rootfs-calico", calico_tag(ctx), calico_key(ctx), rootfs.CALICO_PACKAGES)
