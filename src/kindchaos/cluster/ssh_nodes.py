@@ -17,6 +17,7 @@ import yaml
 
 from kindchaos import shell
 from kindchaos.cluster.node_access import DOCKER_EXEC
+from kindchaos.cluster.target_file import known_hosts_of
 from kindchaos.errors import ClusterError, UsageError
 
 KEY_NAME = "id_ed25519"
@@ -44,6 +45,14 @@ def open_to_ssh(node: str, public_key: str) -> None:
     _node_step(node, "systemctl", "start", "ssh")
 
 
+def _host_key(node: str) -> str:
+    ran = DOCKER_EXEC.run(node, ("cat", "/etc/ssh/ssh_host_ed25519_key.pub"), timeout=30)
+    if ran.code != 0:
+        raise ClusterError(f"failed to read {node}'s SSH host key: {ran.output[-200:]}")
+    kind, key = ran.output.split()[:2]
+    return f"{kind} {key}"
+
+
 def write_target(*, cluster: str, nodes: list[str], kubeconfig: Path, output: Path) -> OpenedTarget:
     """Open ``nodes`` of ``cluster`` to SSH and write ``output/target.yaml`` (with a key and kubeconfig beside);
     a failure part-way removes the folder again."""
@@ -65,6 +74,10 @@ def _write_target(*, cluster: str, nodes: list[str], kubeconfig: Path, output: P
     hosts = {node: DOCKER_EXEC.address(node) for node in nodes}
     for node in nodes:
         open_to_ssh(node, public)
+    # The host keys were just made on the nodes, so they are known for sure: a target file written again for a
+    # recreated cluster (new keys, perhaps the same addresses) must not meet the old cluster's keys.
+    known = [f"{hosts[node]} {_host_key(node)}" for node in nodes]
+    known_hosts_of(cluster).write_text("\n".join(known) + "\n")
     copied = output / "kubeconfig"
     copied.write_text(kubeconfig.read_text())
     copied.chmod(0o600)

@@ -44,6 +44,13 @@ CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane"
 API_TIMEOUT_S = 5
 
 
+def known_hosts_of(target: str) -> Path:
+    """The target's own known-hosts file: a host is trusted the first time it is seen, and only with that key after."""
+    path = paths.cache_root() / "targets" / target / "known_hosts"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 @dataclass(frozen=True)
 class TargetFile:
     """The user's description of a cluster, checked on its own."""
@@ -61,8 +68,7 @@ class TargetFile:
         if self.access == "docker":
             return DOCKER_EXEC
         assert self.key is not None
-        known_hosts = paths.cache_root() / "targets" / self.name / "known_hosts"
-        known_hosts.parent.mkdir(parents=True, exist_ok=True)
+        known_hosts = known_hosts_of(self.name)
         return SshAccess(user=self.user, key=self.key, port=self.port, hosts=self.hosts, known_hosts=known_hosts)
 
 
