@@ -53,6 +53,8 @@ MARKERS = (
     "slow: takes more than a minute on the reference machine",
     "question(id): the interview question a scenario answers (select with -m \"question(id='etcd-failure')\")",
     "component(name): a component a scenario breaks or checks (select with -m \"component(name='etcd')\")",
+    "cni(name): the pod network a scenario needs (calico); in a session of another CNI it is skipped, naming the "
+    "option that selects it (select with -m \"cni(name='calico')\")",
     "fresh_cluster(image, purpose): the scenario changes its cluster for good (an upgrade): a new cluster of its "
     "topology is made from image for it alone, and deleted after it unless --keep-cluster",
 )
@@ -294,7 +296,7 @@ def _run_order(item: pytest.Item) -> int:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Give positional ``topology``/``question``/``component`` markers keyword twins so ``-m`` (and, for
+    """Give positional ``topology``/``cni``/``question``/``component`` markers keyword twins so ``-m`` (and, for
     questions and components, ``-k``) select on them, and run tests grouped by topology (stable otherwise) so
     each cluster is created once per session, and once per xdist worker."""
     items.sort(key=_run_order)
@@ -307,6 +309,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 question_text(marker.args[0])
                 item.add_marker(pytest.mark.question(id=marker.args[0]))
                 item.extra_keyword_matches.add(marker.args[0])
+        for marker in list(item.iter_markers("cni")):
+            if marker.args:
+                item.add_marker(pytest.mark.cni(name=marker.args[0]))
         for marker in list(item.iter_markers("component")):
             if marker.args:
                 item.add_marker(pytest.mark.component(name=marker.args[0]))
@@ -440,6 +445,10 @@ def chaos(request: pytest.FixtureRequest, kindchaos_clusters: Clusters) -> Itera
     topology = marker_arg(item, "topology")
     if topology is None:
         raise pytest.UsageError(f"{item.nodeid}: mark the scenario with @pytest.mark.topology('single') or ('ha')")
+    needed, session_cni = marker_arg(item, "cni"), cni_option(request.config)
+    if needed is not None and needed != session_cni:
+        pytest.skip(f"this scenario needs a {needed} cluster; this session's are {session_cni} (run it with "
+                    f"--kindchaos-cni {needed})")  # fmt: skip
     cluster, health = _scenario_cluster(item, topology, kindchaos_clusters)
     run = ChaosRun(
         cluster=cluster,

@@ -15,6 +15,7 @@ QUESTIONS = {
     "etcd-backup": "What is your etcd backup and restore strategy?",
     "upgrade": "How do you upgrade a cluster (drain, upgrade, uncordon)?",
     "cluster-failure": "How do you respond to a cluster failure?",
+    "pod-network": "How does pod-to-pod traffic cross nodes, and what happens when the CNI agent fails?",
     "engine": "Does the scenario engine prove, observe and restore its faults? (the library's own checks)",
 }
 QUESTIONS_KO = {
@@ -24,6 +25,7 @@ QUESTIONS_KO = {
     "etcd-backup": "etcd 백업과 복구 전략은 무엇인가요?",
     "upgrade": "클러스터는 어떻게 업그레이드하나요 (drain, 업그레이드, uncordon)?",
     "cluster-failure": "클러스터 장애에는 어떻게 대응하나요?",
+    "pod-network": "파드 간 트래픽은 노드를 어떻게 건너가며, CNI 에이전트가 장애를 일으키면 어떻게 되나요?",
     "engine": "시나리오 엔진은 장애를 증명하고, 관찰하고, 되돌리나요? (라이브러리 자체 검사)",
 }
 LANGUAGES = ("en", "ko")

@@ -112,3 +112,47 @@ def test_calico_clusters_have_names_of_their_own_and_skip_images_without_calico(
     with pytest.raises(CannotRunHere, match="carries no Calico images; it runs on netd clusters"):
         pool.fresh("single", image="kindchaos/node:v1.33.13-upgrade-v1.34.12", purpose="upgrade")
     assert ledger.held() == []  # the refusal comes before any room is taken or any cluster made
+
+
+def test_the_route_device_and_the_answered_address_are_read_from_the_nodes_own_output() -> None:
+    from kindchaos.cluster.pod_network import device_in_route, reply_destinations
+
+    route = "192.168.57.129 via 192.168.57.128 dev vxlan.calico src 192.168.109.0 uid 0 \n    cache \n"
+    assert device_in_route(route) == "vxlan.calico"
+    assert device_in_route("local 192.168.109.1 dev lo table local src 192.168.109.1") == "lo"
+    assert device_in_route("RTNETLINK answers: Network is unreachable") is None
+    listed = (
+        "tcp      6 117 TIME_WAIT src=192.168.109.2 dst=172.18.0.4 sport=41234 dport=10256 "
+        "src=172.18.0.4 dst=172.18.0.2 sport=10256 dport=41234 [ASSURED] mark=0 use=1\n"
+        "tcp      6 110 TIME_WAIT src=192.168.109.2 dst=172.18.0.4 sport=41240 dport=10256 "
+        "src=172.18.0.4 dst=192.168.109.2 sport=10256 dport=41240 [ASSURED] mark=0 use=1\n"
+    )
+    assert reply_destinations(listed) == ["172.18.0.2", "192.168.109.2"]  # masqueraded, then not
+    assert reply_destinations("") == []
+
+
+def test_policies_deny_every_ingress_then_let_one_label_in() -> None:
+    from kindchaos.cluster import network_policy
+
+    deny = network_policy.deny_all_ingress("kc-1")
+    assert deny["spec"] == {"podSelector": {}, "policyTypes": ["Ingress"]}
+    allow = network_policy.allow_ingress_from("kc-1", to={"app": "web"}, source={"role": "frontend"})
+    assert allow["metadata"]["name"] == "allow-from-frontend"
+    assert allow["spec"]["podSelector"] == {"matchLabels": {"app": "web"}}
+    assert allow["spec"]["ingress"] == [{"from": [{"podSelector": {"matchLabels": {"role": "frontend"}}}]}]
+
+
+def test_reachability_is_asked_for_every_pair_at_once() -> None:
+    """A refused request costs the client's timeout; asked one after another, four refusals would take 12 s."""
+    import threading
+
+    from kindchaos.cluster.network_policy import reachable
+
+    barrier = threading.Barrier(4, timeout=5)  # only passes if all four are asked at the same time
+
+    def answered(client: str, url: str) -> bool:
+        barrier.wait()
+        return client == "client"
+
+    pairs = [(c, u) for c in ("client", "other") for u in ("http://a/", "http://b/")]
+    assert reachable(answered, pairs) == {p: p[0] == "client" for p in pairs}

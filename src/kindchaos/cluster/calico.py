@@ -8,6 +8,7 @@ is told to make no default pool, so the seed's is the only one and every pod add
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import time
@@ -94,6 +95,13 @@ def install(*, kubeconfig: Path, kubectl: Path, manifest: Path, calicoctl: Path,
         _run([*kube, "-n", NAMESPACE, "rollout", "status", f"{kind}/{name}", f"--timeout={ROLLOUT_WITHIN_S}s"])
     done = time.monotonic()
     return CalicoInstall(applied - started, pooled - applied, done - pooled)
+
+
+def set_nat_outgoing(*, kubeconfig: Path, calicoctl: Path, enabled: bool) -> None:
+    """Turn the seed pool's natOutgoing on or off (through calicoctl, as an operator would)."""
+    env = {**os.environ, "DATASTORE_TYPE": "kubernetes", "KUBECONFIG": str(kubeconfig)}
+    patch = json.dumps({"spec": {"natOutgoing": enabled}})
+    _run([str(calicoctl), "patch", "ippool", seed_ippool()["metadata"]["name"], "-p", patch], env=env)
 
 
 def _run(argv: list[str], env: dict[str, str] | None = None) -> str:

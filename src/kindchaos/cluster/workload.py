@@ -78,13 +78,31 @@ def web_manifests(
     ]
 
 
-def client_manifest(*, name: str, namespace: str) -> dict[str, object]:
+def client_manifest(*, name: str, namespace: str, node: str | None = None) -> dict[str, object]:
+    """A client pod; with ``node``, bound to that node (no scheduler involved)."""
+    spec: dict[str, object] = {"containers": [_container("client")], "terminationGracePeriodSeconds": 1}
+    if node is not None:
+        spec["nodeName"] = node
     return {
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": {"name": name, "namespace": namespace, "labels": {"app": name}},
-        "spec": {"containers": [_container("client")], "terminationGracePeriodSeconds": 1},
+        "spec": spec,
     }
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A pod, its node and its address."""
+
+    name: str
+    node: str
+    ip: str
+
+
+def on_another_node(client: Placed, webs: list[Placed]) -> Placed:
+    """The web pod a client's requests must cross nodes to reach."""
+    return next(web for web in webs if web.node != client.node)
 
 
 @dataclass(frozen=True)
@@ -146,7 +164,28 @@ class Workload:
         wait_programmed(self.cluster.nodes, self.service_ip(), within=timeout)
 
     def exec_client(self, *argv: str) -> str:
-        return self.cluster.kubectl("exec", "-n", self.namespace, self.client, "--", "/usr/local/bin/workload", *argv)
+        return self.exec_in(self.client, *argv)
+
+    def exec_in(self, pod: str, *argv: str) -> str:
+        """The workload program run in one of this namespace's pods (the client, another client, a web pod)."""
+        return self.cluster.kubectl("exec", "-n", self.namespace, pod, "--", "/usr/local/bin/workload", *argv)
+
+    def placed(self, pod: str) -> Placed:
+        """Where one of this namespace's pods runs, and its address."""
+        found = json.loads(self.cluster.kubectl("get", "pod", "-n", self.namespace, pod, "-o", "json"))
+        return Placed(pod, found["spec"]["nodeName"], found["status"]["podIP"])
+
+    def web_pods(self) -> list[str]:
+        listed = self.cluster.kubectl("get", "pods", "-n", self.namespace, "-l", f"app={self.name}", "-o", "name")
+        return [name.removeprefix("pod/") for name in listed.split()]
+
+    def answered(self, pod: str, url: str) -> bool:
+        """Whether ``url`` answered a request from ``pod`` (within the program's 3 s timeout)."""
+        try:
+            self.exec_in(pod, "get", url)
+        except KindChaosError:
+            return False
+        return True
 
     def resolve(self, name: str) -> list[str]:
         return self.exec_client("resolve", name).split()
