@@ -69,9 +69,7 @@ def test_kube_proxy_stopped(chaos: ChaosRun, workload: Workload) -> None:
             expected=f"no KUBE-SERVICES rule for {ip} on {stopped_on}",
         )
     with chaos.step(f"after: the new Service answers from {stopped_on} within {NEW_SERVICE_AFTER_RETURN_S} s"):
-        restore, restored = frozen.at("restore"), frozen.at("restored")
-        assert restore is not None and restored is not None
-        chaos.figure("kube_proxy_running_after_restore_s", restored - restore, note="SIGCONT, health 200")
+        chaos.figure("kube_proxy_running_after_restore_s", frozen.restore_seconds(), note="SIGCONT, health 200")
         # The wait starts when the fault's restore is proven (kube-proxy healthy): the figure is that wait.
         chaos.check.reaches(
             "new_service_after_return",
@@ -80,7 +78,7 @@ def test_kube_proxy_stopped(chaos: ChaosRun, workload: Workload) -> None:
             interval=0.5,
             what=f"the new Service answering from {stopped_on}, from kube-proxy healthy",
         )
-        during = figures.between(existing.samples, frozen.at("proven"), restore)
+        during = figures.between(existing.samples, frozen.at("proven"), frozen.at("restore"))
         chaos.figure("existing_service_requests_while_stopped", len(during), unit="")
         chaos.check.at_least(
             "existing_service_answered",

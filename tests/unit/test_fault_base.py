@@ -117,3 +117,14 @@ def test_a_fault_the_node_s_access_cannot_perform_is_unsupported_not_failed() ->
     with pytest.raises(Unsupported, match="cannot power its machine off"), fault:
         pytest.fail("the body must not run")
     assert fault.calls[-1] == "restore"  # whatever the attempt left is undone
+
+
+def test_restore_seconds_is_asked_only_of_a_restored_fault() -> None:
+    fault = Recorded()
+    with pytest.raises(AssertionError, match="fake fault: not restored yet"):
+        fault.restore_seconds()
+    with fault:
+        pass
+    restore, restored = fault.at("restore"), fault.at("restored")
+    assert restore is not None and restored is not None
+    assert fault.restore_seconds() == restored - restore >= 0

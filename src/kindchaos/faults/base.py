@@ -68,6 +68,13 @@ class Fault(abc.ABC):
         """Monotonic time of a phase (inject, proven, restore, restored; ``returned`` for a component outage)."""
         return self._times.get(phase_name)
 
+    def restore_seconds(self) -> float:
+        """From the restore's start to its proof: how long the part took to come back."""
+        restore, restored = self.at("restore"), self.at("restored")
+        if restore is None or restored is None:
+            raise AssertionError(f"{self.title}: not restored yet (restore {restore}, restored {restored})")
+        return restored - restore
+
     def _mark(self, phase_name: str, *, at: float | None = None, **detail: Any) -> None:
         """Mark a phase now, or at monotonic time ``at`` when the moment was observed after the fact."""
         self._times[phase_name] = time.monotonic() if at is None else at
