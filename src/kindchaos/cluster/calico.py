@@ -73,6 +73,11 @@ class CalicoInstall:
     rolled_out_s: float
 
 
+def calicoctl_env(kubeconfig: Path) -> dict[str, str]:
+    """calicoctl talking to the cluster's API (Calico's Kubernetes datastore), as the manifest installs it."""
+    return {**os.environ, "DATASTORE_TYPE": "kubernetes", "KUBECONFIG": str(kubeconfig)}
+
+
 def install(*, kubeconfig: Path, kubectl: Path, manifest: Path, calicoctl: Path, workdir: Path) -> CalicoInstall:
     """Apply the manifest, the seed's IPPool, and wait until calico-node runs on every node."""
     for needed in (manifest, calicoctl):
@@ -88,7 +93,7 @@ def install(*, kubeconfig: Path, kubectl: Path, manifest: Path, calicoctl: Path,
     applied = time.monotonic()
     pool = workdir / "ippool.yaml"
     pool.write_text(yaml.safe_dump(seed_ippool(), sort_keys=False))
-    env = {**os.environ, "DATASTORE_TYPE": "kubernetes", "KUBECONFIG": str(kubeconfig)}
+    env = calicoctl_env(kubeconfig)
     _run([str(calicoctl), "apply", "-f", str(pool)], env=env)
     pooled = time.monotonic()
     for kind, name in (("daemonset", CALICO_NODE), ("deployment", KUBE_CONTROLLERS)):
@@ -99,7 +104,7 @@ def install(*, kubeconfig: Path, kubectl: Path, manifest: Path, calicoctl: Path,
 
 def set_nat_outgoing(*, kubeconfig: Path, calicoctl: Path, enabled: bool) -> None:
     """Turn the seed pool's natOutgoing on or off (through calicoctl, as an operator would)."""
-    env = {**os.environ, "DATASTORE_TYPE": "kubernetes", "KUBECONFIG": str(kubeconfig)}
+    env = calicoctl_env(kubeconfig)
     patch = json.dumps({"spec": {"natOutgoing": enabled}})
     _run([str(calicoctl), "patch", "ippool", seed_ippool()["metadata"]["name"], "-p", patch], env=env)
 
