@@ -14,7 +14,11 @@ class MirrorPodDeleted(ComponentDown):
     """What a chaos tool calls a scheduler outage: the API object deleted, the process left running."""
 
     def inject(self) -> None:
-        self.cluster.kubectl("delete", "pod", "-n", "kube-system", f"{self.component.name}-{self.node}")
+        """Delete the mirror pod, once kubelet has posted it: an earlier test that restarted the scheduler may
+        have left the cluster between the mirror pod's deletion and its recreation."""
+        mirror = f"pod/{self.component.name}-{self.node}"
+        self.cluster.kubectl("wait", "-n", "kube-system", "--for=create", mirror, "--timeout=120s", timeout=150)
+        self.cluster.kubectl("delete", "-n", "kube-system", mirror)
 
     def restore(self) -> None:
         """Nothing was done to the node, so there is nothing to undo."""
