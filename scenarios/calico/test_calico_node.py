@@ -6,13 +6,10 @@ runs again. The freeze is kept under a minute: calico-node's liveness probe (eve
 otherwise have kubelet restart it, which is a different fault.
 """
 
-import json
-
 import pytest
-import yaml
 
 from kindchaos.cluster import network_policy
-from kindchaos.cluster.workload import Workload, client_manifest, on_another_node
+from kindchaos.cluster.workload import Workload, on_another_node
 from kindchaos.evidence.scenario import ChaosRun
 from kindchaos.faults import ProcessFrozen
 
@@ -59,19 +56,16 @@ def test_calico_node_frozen_on_a_worker(chaos: ChaosRun, workload_namespace: Wor
         near = next(web for web in webs if web.node == client.node)
     far_url, near_url = f"http://{far.ip}:8080/", f"http://{near.ip}:8080/"
     frozen = ProcessFrozen(cluster, far.node, "calico-node", health_url=FELIX_LIVENESS)
-    late = client_manifest(name=LATE_POD, namespace=ns, node=far.node)
 
     def late_ready() -> bool:
-        found = json.loads(cluster.kubectl("get", "pod", "-n", ns, LATE_POD, "-o", "json"))
-        conditions = found["status"].get("conditions", [])
-        return any(c["type"] == "Ready" and c["status"] == "True" for c in conditions)
+        return workload.ready(LATE_POD)
 
     with chaos.fault(frozen):
         with chaos.step(f"during: {REQUESTS} requests from {client.node} to {far.name} on {far.node}"):
             answered = sum(workload.answered(workload.client, far_url) for _ in range(REQUESTS))
             chaos.check.equals("existing_traffic_kept", answered, REQUESTS, what=f"requests answered by {far.name}")
         with chaos.step(f"during: a new pod on {far.node} is not Ready"):
-            cluster.kubectl("apply", "-f", "-", input_text=yaml.safe_dump(late))
+            workload.add_client(LATE_POD, node=far.node)
             chaos.check.stays(
                 "new_pod_not_ready",
                 lambda: not late_ready(),

@@ -9,10 +9,9 @@ say so).
 import time
 
 import pytest
-import yaml
 
 from kindchaos.cluster import network_policy
-from kindchaos.cluster.workload import Workload, client_manifest
+from kindchaos.cluster.workload import Workload
 from kindchaos.evidence.scenario import ChaosRun
 
 pytestmark = [
@@ -44,7 +43,7 @@ def test_network_policy_enforced_on_both_workers(chaos: ChaosRun, workload_names
     workload, cluster, ns = workload_namespace, chaos.cluster, workload_namespace.namespace
     with chaos.step("before: web on both workers; two clients, one labelled role=frontend"):
         workload.apply(replicas=2, spread=True)
-        cluster.kubectl("apply", "-f", "-", input_text=yaml.safe_dump(client_manifest(name=OTHER_CLIENT, namespace=ns)))
+        workload.add_client(OTHER_CLIENT)
         workload.wait_ready()
         cluster.kubectl("wait", "-n", ns, "--for=condition=Ready", f"pod/{OTHER_CLIENT}", "--timeout=120s", timeout=150)
         cluster.kubectl("label", "pod", "-n", ns, workload.client, "role=frontend")

@@ -55,3 +55,24 @@ def test_a_running_cni_agent_breaks_the_new_pod_clause(tmp_path: Path) -> None:
     message = failed_child("calico_node_not_frozen.py", tmp_path, timeout=900, extra=ON_CALICO)
     assert "check failed: new_pod_not_ready" in message, message
     assert category_of(single_result(tmp_path)) == "Steady state violated"
+
+
+KUBE_CONTROLLERS_SABOTAGED = [
+    # (target, what its child must print, the Allure category)
+    ("kube_controllers_scaled_back.py", "check failed: ipam_kept_for_removed_node", "Steady state violated"),
+    ("kube_controllers_without_node_controller.py", "budget breached: ipam_released_after", "Recovery budget breached"),
+    ("kube_controllers_pool_disabled.py", "budget breached: new_pod_networked", "Recovery budget breached"),
+    ("kube_controllers_policy_selects_nothing.py", "budget breached: deny_enforced", "Recovery budget breached"),
+]
+
+
+@pytest.mark.parametrize(
+    ("target", "failure", "category"),
+    [pytest.param(*case, id=case[0].removesuffix(".py")) for case in KUBE_CONTROLLERS_SABOTAGED],
+)
+def test_each_kube_controllers_clause_fails(target: str, failure: str, category: str, tmp_path: Path) -> None:
+    """Controllers put back at once (a GitOps revert), back without their node controller, a disabled pool, a
+    "deny" selecting no pod: each makes one clause of the calico-kube-controllers scenario false."""
+    message = failed_child(target, tmp_path, timeout=900, extra=ON_CALICO)
+    assert failure in message, message
+    assert category_of(single_result(tmp_path)) == category

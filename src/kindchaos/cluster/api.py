@@ -48,6 +48,12 @@ def pod_ready(pod: Any) -> bool:
     return all(cs.ready for cs in pod.status.container_statuses or [])
 
 
+def pods_bound_to(api_client_: Any, node: str) -> list[Any]:
+    """Every pod the API has bound to ``node``, in every namespace."""
+    core_v1 = client.CoreV1Api(api_client_)
+    return list(core_v1.list_pod_for_all_namespaces(field_selector=f"spec.nodeName={node}").items)
+
+
 def found(call: Callable[[str], Any], name: str) -> bool:
     """Call an API function on ``name`` (a read or a delete): ``False`` when the object does not exist (404)."""
     try:

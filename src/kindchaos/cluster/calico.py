@@ -102,11 +102,16 @@ def install(*, kubeconfig: Path, kubectl: Path, manifest: Path, calicoctl: Path,
     return CalicoInstall(applied - started, pooled - applied, done - pooled)
 
 
-def set_nat_outgoing(*, kubeconfig: Path, calicoctl: Path, enabled: bool) -> None:
-    """Turn the seed pool's natOutgoing on or off (through calicoctl, as an operator would)."""
+def patch_seed_pool(*, kubeconfig: Path, calicoctl: Path, spec: dict[str, Any]) -> None:
+    """Change fields of the seed pool's spec (through calicoctl, as an operator would)."""
     env = calicoctl_env(kubeconfig)
-    patch = json.dumps({"spec": {"natOutgoing": enabled}})
+    patch = json.dumps({"spec": spec})
     _run([str(calicoctl), "patch", "ippool", seed_ippool()["metadata"]["name"], "-p", patch], env=env)
+
+
+def set_nat_outgoing(*, kubeconfig: Path, calicoctl: Path, enabled: bool) -> None:
+    """Turn the seed pool's natOutgoing on or off."""
+    patch_seed_pool(kubeconfig=kubeconfig, calicoctl=calicoctl, spec={"natOutgoing": enabled})
 
 
 def _run(argv: list[str], env: dict[str, str] | None = None) -> str:

@@ -175,6 +175,17 @@ class Workload:
         found = json.loads(self.cluster.kubectl("get", "pod", "-n", self.namespace, pod, "-o", "json"))
         return Placed(pod, found["spec"]["nodeName"], found["status"]["podIP"])
 
+    def add_client(self, name: str, *, node: str | None = None) -> None:
+        """Another client pod in the namespace; with ``node``, bound to that node (no scheduler involved)."""
+        manifest = client_manifest(name=name, namespace=self.namespace, node=node)
+        self.cluster.kubectl("apply", "-f", "-", input_text=yaml.safe_dump(manifest))
+
+    def ready(self, pod: str) -> bool:
+        """Whether one of this namespace's pods reports Ready now."""
+        found = json.loads(self.cluster.kubectl("get", "pod", "-n", self.namespace, pod, "-o", "json"))
+        conditions = found["status"].get("conditions", [])
+        return any(c["type"] == "Ready" and c["status"] == "True" for c in conditions)
+
     def web_pods(self) -> list[str]:
         listed = self.cluster.kubectl("get", "pods", "-n", self.namespace, "-l", f"app={self.name}", "-o", "name")
         return [name.removeprefix("pod/") for name in listed.split()]

@@ -11,7 +11,7 @@ from kindchaos.faults.external_etcd import (
     ExternalMemberStopped,
 )
 from kindchaos.faults.network import NetworkPartitioned
-from kindchaos.faults.nodes import KubeletStopped, NodeFrozen, NodeStopped, RuntimeStopped
+from kindchaos.faults.nodes import KubeletStopped, NodeFrozen, NodeRemoved, NodeStopped, RuntimeStopped
 from kindchaos.faults.processes import ProcessFrozen
 from kindchaos.faults.stacked_etcd import StackedMemberLost, StackedQuorumLost
 from kindchaos.faults.workloads import DeploymentScaledToZero
@@ -32,6 +32,7 @@ __all__ = [
     "NodeCordoned",
     "NodeDrained",
     "NodeFrozen",
+    "NodeRemoved",
     "NodeStopped",
     "ProcessFrozen",
     "RuntimeStopped",

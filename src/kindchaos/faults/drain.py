@@ -16,6 +16,7 @@ from typing import Any
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
+from kindchaos.cluster.api import pods_bound_to
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.errors import ClaimViolated
 from kindchaos.expect.conditions import eventually
@@ -50,9 +51,7 @@ def evictable(pod: Any) -> bool:
 
 
 def pods_to_evict(cluster: Cluster, node: str) -> list[Any]:
-    core = client.CoreV1Api(cluster.api)
-    pods = core.list_pod_for_all_namespaces(field_selector=f"spec.nodeName={node}").items
-    return [p for p in pods if evictable(p)]
+    return [p for p in pods_bound_to(cluster.api, node) if evictable(p)]
 
 
 @dataclass

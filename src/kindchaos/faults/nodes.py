@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from kubernetes import client
 
-from kindchaos.cluster.api import node_ready
+from kindchaos.cluster.api import found, node_ready
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.nodes import (
     container_state,
@@ -105,6 +105,36 @@ class NodeStopped(NodeFault):
         ip = ip_address(self.node)
         assert ip == self.ip_before, f"{self.node} came back with address {ip}, not {self.ip_before}"
         self._prove_api_ready()
+
+
+class NodeRemoved(NodeStopped):
+    """The node removed from the cluster as a scale-down removes it: its machine stopped and its Node object
+    deleted. Started again, its kubelet registers the node anew under the same name."""
+
+    triage_part = ""  # no node left to name: the cluster is one node smaller
+
+    @property
+    def title(self) -> str:
+        return f"node {self.node!r} removed"
+
+    def inject(self) -> None:
+        super().inject()
+        client.CoreV1Api(self.cluster.api).delete_node(self.node, _request_timeout=10)
+
+    def prove(self) -> None:
+        super().prove()
+        core = client.CoreV1Api(self.cluster.api)
+        eventually(
+            lambda: not found(core.read_node, self.node),
+            within=30,
+            retry_on=API_ERRORS,
+            expected=f"no Node {self.node}",
+        )
+        self.observed(f"API: no Node object {self.node}")
+
+    def prove_restored(self) -> None:
+        super().prove_restored()
+        self.observed(f"API: {self.node} registered again by its kubelet")
 
 
 class NodeFrozen(NodeFault):

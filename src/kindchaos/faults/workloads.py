@@ -14,7 +14,7 @@ from kubernetes import client
 
 from kindchaos.cluster.leftovers import REPLICAS_ANNOTATION
 from kindchaos.cluster.lifecycle import Cluster
-from kindchaos.cluster.nodes import crictl_container
+from kindchaos.cluster.nodes import container_state, crictl_container
 from kindchaos.expect.conditions import eventually
 from kindchaos.faults.base import Fault
 from kindchaos.faults.expected import Expected, expect
@@ -82,9 +82,14 @@ class DeploymentScaledToZero(Fault):
             assert not left, f"pods left: {left}"
 
         eventually(no_pods, within=self.within, expected=f"no {self.name} pod")
-        running = {n: crictl_container(n, self.container) for n in self.cluster.nodes}
+        up = [n for n in self.cluster.nodes if container_state(n)["Running"]]  # a stopped machine runs nothing
+        running = {n: crictl_container(n, self.container) for n in up}
         assert not any(running.values()), f"{self.container} containers still running: {running}"
-        self.observed(f"API: no {self.name} pods; crictl: no running {self.container} container on any node")
+        down = sorted(set(self.cluster.nodes) - set(up))
+        self.observed(
+            f"API: no {self.name} pods; crictl: no running {self.container} container on any running node"
+            + (f" (not running: {', '.join(down)})" if down else "")
+        )
 
     def restore(self) -> None:
         if self.replicas:
