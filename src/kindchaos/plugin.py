@@ -208,7 +208,11 @@ def cluster_options(config: pytest.Config) -> ClusterOptions:
 
 
 def node_image(config: pytest.Config) -> str:
-    return str(config.getoption("kind_image") or DEFAULT_REFS.node)
+    """The image the session's clusters are made from: ``--kind-image``, else the one for the session's CNI."""
+    chosen = config.getoption("kind_image")
+    if chosen:
+        return str(chosen)
+    return DEFAULT_REFS.calico_node_image if cni_option(config) == "calico" else DEFAULT_REFS.node
 
 
 def runs_scenarios(config: pytest.Config) -> bool:
@@ -285,7 +289,7 @@ def pytest_deselected(items: list[pytest.Item]) -> None:
 
 def pytest_report_header(config: pytest.Config) -> str:
     return (
-        f"kindchaos: node image {node_image(config)}, Kubernetes {DEFAULT_VERSIONS.kubernetes}, "
+        f"kindchaos: node image {node_image(config)} ({cni_option(config)}), Kubernetes {DEFAULT_VERSIONS.kubernetes}, "
         f"kind {DEFAULT_VERSIONS.kind}, budget scale {budget_scale_option(config):g}"
     )
 

@@ -16,7 +16,7 @@ from typing import Any
 from kubernetes import client
 
 from kindchaos import shell
-from kindchaos.cluster import admission_webhook, etcd_runbook, flow_control
+from kindchaos.cluster import addresses, admission_webhook, etcd_runbook, flow_control
 from kindchaos.cluster.api import core
 from kindchaos.cluster.etcd import etcdctl
 from kindchaos.cluster.etcd_tools import data_dir, read_manifest, recover_space
@@ -63,7 +63,8 @@ def _heal_containers(cluster: Cluster, report: HealthReport) -> None:
             unpause_container(node)
             report.healed.append(f"unpaused node {node}")
         elif not state["Running"]:
-            start_container(node)
+            with addresses.kept(f"starting {node}"):
+                start_container(node)
             report.healed.append(f"started node {node} (was {state['Status']})")
 
 

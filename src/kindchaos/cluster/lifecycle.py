@@ -19,7 +19,7 @@ from typing import Any
 from pytest_kind import KindCluster
 
 from kindchaos import shell
-from kindchaos.cluster import calico
+from kindchaos.cluster import addresses, calico
 from kindchaos.cluster.api import api_client
 from kindchaos.cluster.external_etcd import steps as external_etcd
 from kindchaos.cluster.external_etcd.certificates import check_pki
@@ -221,6 +221,7 @@ def create_or_reuse(
         with (
             Status().step(f"{'reusing' if reuse else 'creating'} cluster {name!r} ({shape}) from {image}"),
             external_etcd.kind_network(etcd),
+            addresses.kept(f"creating {name}"),
         ):
             kind.create(config_file=config_path)
             _write_kubeconfig(name, kind_path, kubeconfig)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from kubernetes import client
 
+from kindchaos.cluster import addresses
 from kindchaos.cluster.api import found, node_ready
 from kindchaos.cluster.lifecycle import Cluster
 from kindchaos.cluster.nodes import (
@@ -85,8 +86,14 @@ class NodeStopped(NodeFault):
     def title(self) -> str:
         return f"node {self.node!r} stopped"
 
+    holding = False  # the node addresses (``cluster.addresses``), from the stop until the machine runs again
+
     def inject(self) -> None:
         self.ip_before = ip_address(self.node)
+        waited = addresses.hold(f"stopping {self.node}")
+        self.holding = True
+        if waited:
+            self.observed(f"waited {waited:.1f} s for another process's stopped node to run again")
         stop_container(self.node)
 
     def prove(self) -> None:
@@ -96,8 +103,13 @@ class NodeStopped(NodeFault):
         self._prove_api_not_ready()
 
     def restore(self) -> None:
-        if not container_state(self.node)["Running"]:
-            start_container(self.node)
+        try:
+            if not container_state(self.node)["Running"]:
+                start_container(self.node)
+        finally:
+            if self.holding:
+                self.holding = False
+                addresses.release()
 
     def prove_restored(self) -> None:
         state = container_state(self.node)
