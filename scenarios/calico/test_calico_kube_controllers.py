@@ -69,7 +69,7 @@ def test_calico_kube_controllers_down(chaos: ChaosRun, workload_namespace: Workl
         chaos.attach_text("\n".join(held), name=f"Calico IPAM for {far.node}")
         assert held, f"Calico IPAM holds nothing for {far.node} before the removal"
 
-    with chaos.fault(controllers_down(chaos)):
+    with controllers_down(chaos):
         with chaos.step(f"during: a new pod on {far.node} gets an address and reaches {near.name} on {near.node}"):
             workload.add_client(LATE_POD, node=far.node)
             pool = ipaddress.ip_network(CALICO_POD_SUBNET)

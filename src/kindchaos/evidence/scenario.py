@@ -79,7 +79,10 @@ class ChaosRun:
     # --- what a scenario body uses -------------------------------------------------------------
 
     def fault(self, fault: F) -> F:
-        """Bind a fault to this run's timeline; use as ``with chaos.fault(NodeStopped(...)):``."""
+        """Bind a fault to this run's timeline; use as ``with chaos.fault(NodeStopped(...)):``. Binding it again is a
+        no-op (its figures, proof and triage are recorded once)."""
+        if any(bound is fault for bound in self.faults):
+            return fault
         fault.timeline = self.timeline
         self.faults.append(fault)
         if self.triage:
