@@ -190,6 +190,15 @@ def test_a_recent_sigkill_is_a_crash_and_a_restart_after_a_node_reboot_is_not() 
     assert first(healthy(pods=[still_failing])) == ("kube-scheduler", CP)
 
 
+def test_a_component_pod_not_ready_before_its_crash_is_reported_names_the_component() -> None:
+    """Seen on a run: the scheduler was SIGKILLed, its pod already not ready, but kubelet had not yet reported the
+    new last state (the one shown was an exit 1 twelve minutes old). The part is still the scheduler on its node."""
+    just_killed = PodInfo("kube-scheduler-cp", CP, "kube-scheduler", "Running", False, 5, "", 1, 728.0)
+    assert first(healthy(pods=[just_killed])) == ("kube-scheduler", CP)
+    other = PodInfo("metrics-abc", W1, "metrics", "Running", False, 0)
+    assert first(healthy(pods=[other])) == ("kube-system-pod", "metrics-abc"), "an unknown pod is named as a pod"
+
+
 def test_coredns_webhook_and_flood() -> None:
     assert first(healthy(deployments=[Deployment("coredns", 0, 0)])) == ("coredns", "")
     hook = Webhook("kindchaos-webhook", "enforce.kindchaos.dev", "Fail", "kindchaos-webhook/kindchaos-webhook", 0)

@@ -17,6 +17,7 @@ from kindchaos.triage.sources.etcd import TLS_REFUSED
 
 HEALTHY, DEGRADED, DOWN = "healthy", "degraded", "down"
 CONTROL_PLANE = ("kube-apiserver", "kube-scheduler", "kube-controller-manager")
+NODE_PARTS = (*CONTROL_PLANE, "etcd", "kube-proxy")  # the parts triage names by node, whatever pod shows them
 RECENT_CRASH_S = 120  # a container killed or failed this recently is the present fault, not history
 # A container stopped on purpose (SIGTERM), or found dead after its node restarted (kubelet reports 255).
 GRACEFUL_EXITS = (0, 143, 255)
@@ -425,12 +426,15 @@ def _leftovers(rules: _Rules) -> None:
     for pod in rules.facts.pods:
         explained = not rules.free(pod.node) or any(f.where == pod.node for f in rules.findings)
         if not pod.ready and pod.phase != "Succeeded" and not explained:
-            rules.add(
-                "kube-system-pod",
-                pod.name,
-                f"kube-system pod {pod.name} is not ready",
-                [f"phase {pod.phase}, restarts {pod.restarts}{', waiting: ' + pod.waiting if pod.waiting else ''}"],
-            )
+            waiting = f", waiting: {pod.waiting}" if pod.waiting else ""
+            evidence = [f"phase {pod.phase}, restarts {pod.restarts}{waiting}"]
+            if pod.component in NODE_PARTS:
+                # A component's pod goes not ready before kubelet reports why (a crash's new last state comes
+                # later): the part is still that component on its node.
+                summary = f"{pod.component} on {pod.node} is not ready (pod {pod.name})"
+                rules.add(_part_of(pod.component), pod.node, summary, evidence)
+            else:
+                rules.add("kube-system-pod", pod.name, f"kube-system pod {pod.name} is not ready", evidence)
 
 
 RULES = (_certificates, _machines_down, _etcd, _machines, _crashes, _apiservers, _nodes, _services, _leftovers)
