@@ -197,6 +197,20 @@ def _evidence_table(args: argparse.Namespace) -> int:
     return 0
 
 
+def _evidence_compare(args: argparse.Namespace) -> int:
+    from kindchaos.evidence.compare import compare, latest, markdown, run_results
+
+    bases = [Path(p) for p in args.base]
+    missing = [str(p) for p in [Path(args.findings), *bases] if not p.is_file()]
+    if missing:
+        raise UsageError(f"no findings file at {', '.join(missing)}", hint="pass docs/evidence/<run>/findings.json")
+    comparison = compare(latest(bases), run_results(Path(args.findings)), factor=args.factor, floor=args.floor)
+    label = args.base_label or ("the base" if len(bases) > 1 else bases[0].parent.name)
+    other = args.label or Path(args.findings).parent.name
+    print(markdown(comparison, base_label=label, other_label=other, factor=args.factor, floor=args.floor), end="")
+    return 0
+
+
 def _evidence_readme(args: argparse.Namespace) -> int:
     from kindchaos.evidence.quoted import refresh_readme
 
@@ -348,6 +362,22 @@ def build_parser() -> argparse.ArgumentParser:
     tabling.add_argument("findings", help="a findings file, e.g. docs/evidence/RUN/findings.json")
     tabling.add_argument("--figures", action="store_true", help="also every figure that is not a check")
     tabling.set_defaults(func=_evidence_table)
+    comparing = evidence_sub.add_parser(
+        "compare", help="a run against earlier ones: claims that hold the same, checks that changed, figures that moved"
+    )
+    comparing.add_argument("findings", help="the run's findings file")
+    comparing.add_argument(
+        "--base", action="append", required=True, help="an earlier run's findings file; repeat it (latest result wins)"
+    )
+    comparing.add_argument("--label", help="what to call the run (default: its folder's name)")
+    comparing.add_argument("--base-label", help="what to call the base (default: its folder's name)")
+    comparing.add_argument(
+        "--factor", type=float, default=1.5, help="a figure moved when it changed by more than this (default 1.5x)"
+    )
+    comparing.add_argument(
+        "--floor", type=float, default=1.0, help="... and by more than this much of its unit (default 1)"
+    )
+    comparing.set_defaults(func=_evidence_compare)
     readme = evidence_sub.add_parser("readme", help="rewrite the README's evidence blocks from docs/evidence")
     readme.add_argument("--readme", default="README.md", help="the file to rewrite (default: %(default)s)")
     readme.add_argument("--root", default="docs/evidence", help="evidence folder (default: %(default)s)")

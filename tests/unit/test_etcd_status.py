@@ -11,6 +11,7 @@ from kindchaos.observe.probes.etcd_status import (
     highest_revision,
     last_answer,
     leader_seen,
+    term_after,
 )
 from kindchaos.observe.timeline import Timeline
 
@@ -56,6 +57,22 @@ def test_a_new_leader_is_the_first_answer_naming_another_member() -> None:
     seen = leader_seen(SAMPLES, other_than="a", after=1.5)
     assert seen is not None and (seen.mono, seen.detail["leader"]) == (4, "b")
     assert leader_seen(SAMPLES, other_than="b", after=3.5) is None
+
+
+def with_term(sample: Sample, term: int) -> Sample:
+    return Sample(sample.mono, sample.ok, sample.latency, {**sample.detail, "term": term})
+
+
+def test_the_term_under_a_new_leader_is_read_past_a_torn_answer() -> None:
+    """Seen on a run: the first answer naming the new leader still carried the old term (3); the members said 4
+    half a second later. An election that did not happen (the stopped member did not lead) keeps the old term."""
+    torn = with_term(answer(4, "a", 160, leader="b"), 3)
+    settled = [with_term(answer(4.5, m, 161, leader="b"), 4) for m in ("a", "b")]
+    assert term_after([torn, *settled], torn) == 4
+    no_election = [with_term(answer(t, "a", 160, leader="b"), 3) for t in (4, 4.5, 5)]
+    assert term_after(no_election, no_election[0]) == 3
+    late = with_term(answer(9, "a", 170, leader="b"), 5)  # a later election is not this one's term
+    assert term_after([torn, late], torn) == 3
 
 
 def test_last_answer_ignores_unanswered_rounds() -> None:

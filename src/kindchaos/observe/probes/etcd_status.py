@@ -23,6 +23,7 @@ from kindchaos.observe.timeline import Timeline
 
 ROUND_TIMEOUTS = ("--dial-timeout=1s", "--command-timeout=1s")
 STATUS = ("endpoint", "status", "-w", "json")
+TERM_SETTLE_S = 3.0  # the probe asks every 0.5 s: several answers from every member
 
 Ask = Callable[[], str]  # one round: etcdctl's JSON for every member that answered
 
@@ -116,6 +117,15 @@ def leader_seen(samples: Sequence[Sample], *, other_than: str, after: float) -> 
         (s for s in samples if s.mono >= after and s.ok and s.detail.get("leader") not in ("", other_than)),
         None,
     )
+
+
+def term_after(samples: Sequence[Sample], new: Sample, *, settle_s: float = TERM_SETTLE_S) -> int:
+    """The raft term under the new leader: the highest any member reports within ``settle_s`` of the first answer
+    naming it. One status answer can be torn (etcd sets the leader it reports before the term, so a member may
+    name the new leader with the old term for a moment); an election that did happen shows its term within that
+    window, one that did not leaves the old term."""
+    terms = [int(s.detail["term"]) for s in samples if s.ok and new.mono <= s.mono <= new.mono + settle_s]
+    return max([int(new.detail["term"]), *terms])
 
 
 def last_answer(samples: Sequence[Sample], member: str, *, before: float) -> float | None:
