@@ -51,17 +51,17 @@ def test_changes_and_moves_are_named_and_noise_is_not() -> None:
     }
     other = {
         "s::same": finding("s::same", "passed", 2, {"x": True}, ready=2.5, wall_s=70.0),
-        "s::lost": finding("s::lost", "failed", 2, {"x": True, "y": False}),
+        "s::lost": finding("s::lost", "failed", 2, {"y": False}),
         "s::moved": finding("s::moved", "passed", 2, {"x": True}, ready=30.0, tiny=0.5),
         "s::new": finding("s::new", "passed", 2, {}),
     }
     result = compare(base, other)
     assert result.same == ["s::moved", "s::same"]
     (changed,) = result.changed
-    assert (changed.test, changed.other_outcome, changed.lost) == ("s::lost", "failed", ["y"])
+    assert (changed.test, changed.other_outcome, changed.lost, changed.unreached) == ("s::lost", "failed", ["y"], ["x"])
     assert [(m.test, m.figure) for m in result.moved] == [("s::moved", "ready")], "0.2 -> 0.5 s is under the floor"
     assert result.only_other == ["s::new"] and result.only_base == ["s::gone"]
     text = markdown(result, base_label="netd", other_label="calico", factor=1.5, floor=1.0)
     assert "3 scenarios in both netd and calico: 2 the same" in text
-    assert "| `s::lost` | passed → failed | y |" in text
+    assert "| `s::lost` | passed → failed | y | x |" in text
     assert "| `s::moved` | `ready` | 3 s | 30 s | 10.0x |" in text

@@ -62,7 +62,8 @@ class Changed:
     test: str
     base_outcome: str
     other_outcome: str
-    lost: list[str]  # checks that held in the base and not in the other run
+    lost: list[str]  # checks that held in the base and failed in the other run
+    unreached: list[str]  # checks that held in the base and the other run never got to (it stopped earlier)
     gained: list[str]  # checks that held in the other run and not in the base
     new: list[str]  # checks the base did not have
 
@@ -109,13 +110,14 @@ def compare(
     for test in sorted(set(base) & set(other)):
         b, o = base[test], other[test]
         held_b, held_o = _held(b), _held(o)
-        lost = sorted(n for n, h in held_b.items() if h and not held_o.get(n, False))
+        lost = sorted(n for n, h in held_b.items() if h and n in held_o and not held_o[n])
+        unreached = sorted(n for n, h in held_b.items() if h and n not in held_o)
         gained = sorted(n for n, h in held_o.items() if h and n in held_b and not held_b[n])
         new = sorted(n for n in held_o if n not in held_b)
-        if b["outcome"] == o["outcome"] and not lost and not gained and not new:
+        if b["outcome"] == o["outcome"] and not lost and not unreached and not gained and not new:
             same.append(test)
         else:
-            changed.append(Changed(test, b["outcome"], o["outcome"], lost, gained, new))
+            changed.append(Changed(test, b["outcome"], o["outcome"], lost, unreached, gained, new))
         figures_b, figures_o = _figures(b), _figures(o)
         for name in sorted(set(figures_b) & set(figures_o)):
             (vb, unit), (vo, _) = figures_b[name], figures_o[name]
@@ -145,15 +147,15 @@ def markdown(comparison: Comparison, *, base_label: str, other_label: str, facto
         "",
     ]
     if c.changed:
-        lines += ["| scenario | outcome | checks no longer holding | checks now holding | checks new |"]
-        lines += ["| --- | --- | --- | --- | --- |"]
+        lines += ["| scenario | outcome | checks failing now | not reached now | checks now holding | checks new |"]
+        lines += ["| --- | --- | --- | --- | --- | --- |"]
         for ch in c.changed:
             outcome = ch.base_outcome
             if ch.other_outcome != ch.base_outcome:
                 outcome += f" → {ch.other_outcome}"
             lines.append(
-                f"| `{_short(ch.test)}` | {outcome} | {', '.join(ch.lost) or '–'} | {', '.join(ch.gained) or '–'} "
-                f"| {', '.join(ch.new) or '–'} |"
+                f"| `{_short(ch.test)}` | {outcome} | {', '.join(ch.lost) or '–'} | {', '.join(ch.unreached) or '–'} "
+                f"| {', '.join(ch.gained) or '–'} | {', '.join(ch.new) or '–'} |"
             )
         lines.append("")
     if c.moved:
