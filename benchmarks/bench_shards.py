@@ -11,13 +11,14 @@ wall time; the serial sum is what one runner would take. Prints figures; asserts
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from kindchaos.evidence.compare import run_results
 
 REPO = Path(__file__).parents[1]
 
@@ -26,11 +27,8 @@ def latest_runs(evidence: Path) -> dict[str, tuple[dict[str, Any], str]]:
     """Each scenario's latest committed finding that passed or failed in its own run, with the run's folder."""
     latest: dict[str, tuple[dict[str, Any], str]] = {}
     for path in sorted(evidence.glob("*/findings.json")):
-        document = json.loads(path.read_text())
-        started = (document.get("run") or {}).get("started")
-        for finding in document.get("findings", []):
-            if finding.get("run_started") == started and finding.get("outcome") in ("passed", "failed"):
-                latest[finding["test"]] = (finding, path.parent.name)
+        for test, finding in run_results(path).items():
+            latest[test] = (finding, path.parent.name)
     return latest
 
 
